@@ -1,0 +1,48 @@
+"""Committed defaults. No secrets here: every value can be overridden by an
+environment variable with the ``REGISTRY_`` prefix (see README.md)."""
+
+# Database. Empty means SQLite in the instance folder (instance/registry.sqlite3).
+DATABASE_URL = ""
+
+# Used to sign nothing security-critical today; set it in production anyway.
+SECRET_KEY = "dev-only-change-me"
+
+# Public address of this service, used for links in mail (confirm, unsubscribe).
+BASE_URL = "http://127.0.0.1:8000"
+
+# Mail. No MAIL_SERVER means: write mail to a maildir in instance/mail/.
+MAIL_SERVER = ""
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "registry@localhost"
+MAIL_TIMEOUT = 10
+
+# Delivery worker.
+WORKER_BATCH_SIZE = 200
+WORKER_POLL_SECONDS = 2.0
+DELIVERY_MAX_ATTEMPTS = 12
+DELIVERY_BACKOFF_SECONDS = 30
+
+# Subscriptions.
+SUBSCRIPTION_CONFIRM_HOURS = 48
+SUBSCRIPTION_RESEND_MINUTES = 15
+RATELIMIT_STORAGE_URI = "memory://"
+SUBSCRIBE_RATE_LIMIT = "10 per hour"
+
+# How long a public list may be cached by a client or proxy.
+PUBLIC_MAX_AGE_SECONDS = 60
+
+# Agreement defaults (LEGAL.md §1: 30 days is market practice).
+DEFAULT_NOTICE_DAYS = 30
+DEFAULT_ACKNOWLEDGE_DAYS = 5
+DEFAULT_CONSULTATION_DAYS = 30
+
+# OpenAPI (flask-smorest).
+API_TITLE = "Subprocessor Registry"
+API_VERSION = "v1"
+OPENAPI_VERSION = "3.1.0"
+OPENAPI_URL_PREFIX = "/"
+OPENAPI_JSON_PATH = "openapi.json"

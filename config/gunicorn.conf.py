@@ -1,0 +1,18 @@
+"""gunicorn settings for `registry serve` and production.
+
+Every value can be overridden on the command line or with GUNICORN_CMD_ARGS."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("REGISTRY_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+keepalive = 5
+timeout = 30
+graceful_timeout = 20
+accesslog = os.environ.get("REGISTRY_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = "info"
+# Two instances (a server and a benchmark, say) must not fight over one socket in $HOME.
+control_socket_disable = True

@@ -1,0 +1,46 @@
+"""Subprocessor Registry: publish sub-processors, announce changes, run objections."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then REGISTRY_* environment, then ``test_config``."""
+    app = Flask(__name__, instance_path=os.environ.get("REGISTRY_INSTANCE_PATH"))
+    app.config.from_pyfile(str(PROJECT_ROOT / "config" / "default.py"))
+    app.config.from_prefixed_env("REGISTRY")
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config["MAIL_SUPPRESS_SEND"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from registry import extensions, models, views  # noqa: F401  (models: register tables)
+
+    extensions.init_app(app)
+    views.register(app)
+
+    from registry.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def database_uri(app: Flask) -> str:
+    url = str(app.config.get("DATABASE_URL") or "")
+    if not url:
+        return f"sqlite:///{Path(app.instance_path) / 'registry.sqlite3'}"
+    # psycopg 3 is the driver; accept the plain URLs operators copy from elsewhere.
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url

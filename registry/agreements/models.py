@@ -1,0 +1,64 @@
+"""Data processing agreements between a processor and a controller, and prior consents."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry import clock
+from registry.extensions import db
+from registry.organisations.models import Organisation
+from registry.types import JSONType, UTCDateTime
+
+
+class Agreement(db.Model):
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("processor_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    processor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    controller_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    signed_on: Mapped[date]
+    language: Mapped[str] = mapped_column(String(2))
+    notice_days: Mapped[int]
+    objection_days: Mapped[int]
+    acknowledge_days: Mapped[int]
+    consultation_days: Mapped[int]
+    notify_emails: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Ended agreements keep their history but receive no notices.
+    terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    processor: Mapped[Organisation] = relationship(foreign_keys=[processor_id])
+    controller: Mapped[Organisation] = relationship(foreign_keys=[controller_id])
+
+    def is_active_at(self, moment: datetime) -> bool:
+        return self.terminated_at is None or self.terminated_at > moment
+
+    def objection_closes_at(self, announced_at: datetime) -> datetime:
+        return announced_at + timedelta(days=self.objection_days)
+
+
+class Consent(db.Model):
+    """The controller's prior consent for a location outside the EEA without adequacy (Art. 3.1)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    code: Mapped[str] = mapped_column(String(10))
+    # None: for every sub-processor at this location.
+    subprocessor_id: Mapped[int | None] = mapped_column(ForeignKey("subprocessors.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    given_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+
+    agreement: Mapped[Agreement] = relationship()
+
+    def is_active_at(self, moment: datetime) -> bool:
+        return self.given_at <= moment and (self.revoked_at is None or self.revoked_at > moment)

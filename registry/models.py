@@ -1,0 +1,25 @@
+"""Import every model, so the metadata (create_all, Alembic) sees all tables."""
+
+from registry.agreements.models import Agreement, Consent
+from registry.audit.models import AuditEvent
+from registry.notifications.models import Delivery, Notice, Subscription, SuppressedAddress
+from registry.objections.models import Objection, ObjectionMessage
+from registry.organisations.models import ApiToken, Organisation
+from registry.subprocessors.models import Change, Subprocessor, SubprocessorVersion
+
+__all__ = [
+    "Agreement",
+    "ApiToken",
+    "AuditEvent",
+    "Change",
+    "Consent",
+    "Delivery",
+    "Notice",
+    "Objection",
+    "ObjectionMessage",
+    "Organisation",
+    "Subprocessor",
+    "SubprocessorVersion",
+    "Subscription",
+    "SuppressedAddress",
+]

@@ -1,0 +1,81 @@
+"""Organisations and their API tokens."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from registry import clock
+from registry.auth import generate_secret, hash_secret
+from registry.errors import Conflict, NotFound
+from registry.extensions import db
+from registry.organisations.models import ApiToken, Organisation, OrgKind
+
+
+def create_organisation(
+    *,
+    slug: str,
+    name: str,
+    kind: OrgKind,
+    country: str,
+    email: str,
+    language: str = "nl",
+    website: str | None = None,
+) -> Organisation:
+    if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
+        raise Conflict(
+            f"An organisation with slug '{slug}' exists already.", errors={"slug": ["taken"]}
+        )
+    organisation = Organisation(
+        slug=slug,
+        name=name,
+        kind=kind,
+        country=country.upper(),
+        email=email,
+        language=language,
+        website=website,
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def get_by_slug_or_404(slug: str, *, kind: OrgKind | None = None) -> Organisation:
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None or (kind is not None and organisation.kind is not kind):
+        raise NotFound(f"No {kind or 'organisation'} '{slug}'.")
+    return organisation
+
+
+def list_organisations_query(*, kind: OrgKind | None = None):  # type: ignore[no-untyped-def]
+    statement = select(Organisation).order_by(Organisation.slug)
+    if kind is not None:
+        statement = statement.where(Organisation.kind == kind)
+    return statement
+
+
+def create_token(
+    *, organisation: Organisation | None, name: str, admin: bool = False
+) -> tuple[ApiToken, str]:
+    """Create a token; return it with its secret, which is never stored."""
+    if (organisation is None) != admin:
+        raise ValueError("a token is either an admin token or an organisation's")
+    secret = generate_secret()
+    token = ApiToken(
+        organisation=organisation,
+        name=name,
+        is_admin=admin,
+        token_hash=hash_secret(secret),
+        prefix=secret[:10],
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def revoke_token(*, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No token {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+    return token

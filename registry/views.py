@@ -1,0 +1,53 @@
+"""Blueprint registration and the locally served Swagger UI files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flask_swagger_ui
+from flask import Blueprint, Flask, send_from_directory
+from werkzeug.wrappers import Response
+
+from registry.extensions import api, db
+
+SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
+
+swagger_static = Blueprint("swagger_static", __name__)
+
+
+@swagger_static.get("/docs/static/<path:filename>")
+def swagger_ui_file(filename: str) -> Response:
+    """Serve Swagger UI's bundled assets (no CDN)."""
+    return send_from_directory(SWAGGER_UI_DIST, filename, max_age=86400)
+
+
+def register(app: Flask) -> None:
+    from registry.agreements.views import bp as agreements
+    from registry.audit.views import bp as audit
+    from registry.countries.views import bp as countries
+    from registry.notifications.views import bp as notifications
+    from registry.objections.views import bp as objections
+    from registry.organisations.views import bp as organisations
+    from registry.subprocessors.views import bp as subprocessors
+
+    for blueprint in (
+        countries,
+        organisations,
+        subprocessors,
+        agreements,
+        objections,
+        notifications,
+        audit,
+    ):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(swagger_static)
+    app.after_request(commit_or_rollback)
+
+
+def commit_or_rollback(response: Response) -> Response:
+    """The one commit of a request: everything it wrote, its notices included, or nothing."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
