@@ -23,7 +23,7 @@ from registry.organisations.models import ApiToken, Organisation
 
 TOKEN_PREFIX = "reg_"
 ROLES = ("admin", "processor", "controller")
-BEARER_SECURITY = [{"bearerAuth": []}]
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 _LAST_USED_RESOLUTION = timedelta(hours=1)
 
 F = TypeVar("F", bound=Callable[..., Any])

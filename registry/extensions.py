@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import http
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_babel import Babel
@@ -61,6 +61,11 @@ class RegistryApi(Api):
 
 
 db = SQLAlchemy(model_class=Base)
+# db.Model is built at run time; type checkers see the declarative base it derives from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 mail = Mail()
 api = RegistryApi()

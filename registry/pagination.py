@@ -13,7 +13,7 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-class SelectPage(Page):  # type: ignore[misc]
+class SelectPage(Page):
     """Pages through a ``select()`` with COUNT and LIMIT/OFFSET."""
 
     collection: Select[Any]

@@ -77,6 +77,8 @@ def _empty_all_tables() -> None:
         names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # changes and subprocessor_versions refer to each other: no delete order satisfies both.
+        db.session.execute(text("PRAGMA defer_foreign_keys=ON"))
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
     db.session.commit()

@@ -8,12 +8,12 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry import clock
-from registry.extensions import db
+from registry.extensions import Model
 from registry.organisations.models import Organisation
 from registry.types import JSONType, UTCDateTime
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     __tablename__ = "agreements"
     __table_args__ = (UniqueConstraint("processor_id", "reference"),)
 
@@ -42,7 +42,7 @@ class Agreement(db.Model):
         return announced_at + timedelta(days=self.objection_days)
 
 
-class Consent(db.Model):
+class Consent(Model):
     """The controller's prior consent for a location outside the EEA without adequacy (Art. 3.1)."""
 
     __tablename__ = "consents"

@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry import clock
-from registry.extensions import db
+from registry.extensions import Model
 from registry.types import JSONType, UTCDateTime
 
 
@@ -32,7 +32,7 @@ class DeliveryStatus(enum.StrEnum):
     DEAD = "dead"  # permanent failure or attempts exhausted
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     __tablename__ = "subscriptions"
     __table_args__ = (UniqueConstraint("processor_id", "email"),)
 
@@ -53,7 +53,7 @@ class Subscription(db.Model):
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Notice(db.Model):
+class Notice(Model):
     """Something that happened and must be told: written with its cause."""
 
     __tablename__ = "notices"
@@ -71,7 +71,7 @@ class Notice(db.Model):
     expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One message to one recipient on one channel: the outbox row."""
 
     __tablename__ = "deliveries"
@@ -103,8 +103,10 @@ class Delivery(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    notice: Mapped[Notice] = relationship()
 
-class SuppressedAddress(db.Model):
+
+class SuppressedAddress(Model):
     """An address that bounced permanently (SMTP 5xx): nothing more is sent to it."""
 
     __tablename__ = "suppressed_addresses"

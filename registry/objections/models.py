@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.extensions import db
+from registry.extensions import Model
+from registry.organisations.models import Organisation
 from registry.types import UTCDateTime
 
 
@@ -26,10 +27,40 @@ class Outcome(enum.StrEnum):
     AGREEMENT_TERMINATED = "agreement_terminated"
 
 
+class ObjectionAction(enum.StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    MESSAGE = "message"
+    RESOLVE = "resolve"
+    WITHDRAW = "withdraw"
+
+
 OPEN_STATES = frozenset({ObjectionState.FILED, ObjectionState.IN_CONSULTATION})
 
+PROCESSOR = "processor"
+CONTROLLER = "controller"
+BOTH = frozenset({PROCESSOR, CONTROLLER})
 
-class Objection(db.Model):
+# The state machine: from each state, which action each party may take. A processor's
+# message on a filed objection answers it, so it moves to in_consultation like /acknowledge.
+# Resolving straight from filed is allowed: the processor may grant the remedy at once.
+TRANSITIONS: dict[ObjectionState, dict[ObjectionAction, frozenset[str]]] = {
+    ObjectionState.FILED: {
+        ObjectionAction.ACKNOWLEDGE: frozenset({PROCESSOR}),
+        ObjectionAction.MESSAGE: BOTH,
+        ObjectionAction.RESOLVE: frozenset({PROCESSOR}),
+        ObjectionAction.WITHDRAW: frozenset({CONTROLLER}),
+    },
+    ObjectionState.IN_CONSULTATION: {
+        ObjectionAction.MESSAGE: BOTH,
+        ObjectionAction.RESOLVE: frozenset({PROCESSOR}),
+        ObjectionAction.WITHDRAW: frozenset({CONTROLLER}),
+    },
+    ObjectionState.RESOLVED: {},
+    ObjectionState.WITHDRAWN: {},
+}
+
+
+class Objection(Model):
     __tablename__ = "objections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,13 +89,45 @@ class Objection(db.Model):
     messages: Mapped[list[ObjectionMessage]] = relationship(
         back_populates="objection", order_by="ObjectionMessage.id"
     )
+    processor: Mapped[Organisation] = relationship(foreign_keys=[processor_id], viewonly=True)
+    controller: Mapped[Organisation] = relationship(foreign_keys=[controller_id], viewonly=True)
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    def allowed_actions(self, party: str) -> list[ObjectionAction]:
+        """What ``party`` (processor or controller) may do from the current state."""
+        return [action for action, who in TRANSITIONS[self.state].items() if party in who]
 
-class ObjectionMessage(db.Model):
+    def can(self, action: ObjectionAction, party: str) -> bool:
+        return party in TRANSITIONS[self.state].get(action, frozenset())
+
+    def can_acknowledge(self) -> bool:
+        return self.can(ObjectionAction.ACKNOWLEDGE, PROCESSOR)
+
+    def can_post_message(self, party: str) -> bool:
+        return self.can(ObjectionAction.MESSAGE, party)
+
+    def can_resolve(self) -> bool:
+        return self.can(ObjectionAction.RESOLVE, PROCESSOR)
+
+    def can_withdraw(self) -> bool:
+        return self.can(ObjectionAction.WITHDRAW, CONTROLLER)
+
+    def acknowledge_overdue_at(self, moment: datetime) -> bool:
+        return self.is_open and self.acknowledged_at is None and moment > self.acknowledge_due_at
+
+    def consultation_overdue_at(self, moment: datetime) -> bool:
+        return self.is_open and moment > self.consultation_due_at
+
+    def overdue_at(self, moment: datetime) -> bool:
+        """Open past a deadline: unacknowledged after acknowledge_due_at, or unresolved after
+        consultation_due_at. At the due moment itself it is still on time."""
+        return self.acknowledge_overdue_at(moment) or self.consultation_overdue_at(moment)
+
+
+class ObjectionMessage(Model):
     __tablename__ = "objection_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,3 +138,9 @@ class ObjectionMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     objection: Mapped[Objection] = relationship(back_populates="messages")
+    author: Mapped[Organisation] = relationship(viewonly=True)
+
+    @property
+    def by(self) -> str:
+        """Which party wrote it."""
+        return PROCESSOR if self.author_org_id == self.objection.processor_id else CONTROLLER

@@ -7,7 +7,7 @@ from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry import clock
-from registry.extensions import db
+from registry.extensions import Model
 from registry.types import UTCDateTime
 
 
@@ -16,7 +16,7 @@ class OrgKind(enum.StrEnum):
     CONTROLLER = "controller"
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,7 +37,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.slug} ({self.kind})>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from registry import clock
 from registry.auth import generate_secret, hash_secret
@@ -46,7 +46,7 @@ def get_by_slug_or_404(slug: str, *, kind: OrgKind | None = None) -> Organisatio
     return organisation
 
 
-def list_organisations_query(*, kind: OrgKind | None = None):  # type: ignore[no-untyped-def]
+def list_organisations_query(*, kind: OrgKind | None = None) -> Select[Organisation]:
     statement = select(Organisation).order_by(Organisation.slug)
     if kind is not None:
         statement = statement.where(Organisation.kind == kind)

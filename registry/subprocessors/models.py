@@ -15,7 +15,7 @@ from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry import clock
-from registry.extensions import db
+from registry.extensions import Model
 from registry.types import JSONType, UTCDateTime
 
 
@@ -32,7 +32,7 @@ class ChangeStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Subprocessor(db.Model):
+class Subprocessor(Model):
     """The stable identity of one sub-processor of one processor."""
 
     __tablename__ = "subprocessors"
@@ -46,7 +46,7 @@ class Subprocessor(db.Model):
     )
 
 
-class SubprocessorVersion(db.Model):
+class SubprocessorVersion(Model):
     __tablename__ = "subprocessor_versions"
     __table_args__ = (
         Index(
@@ -78,9 +78,10 @@ class SubprocessorVersion(db.Model):
     flowdown_signed_on: Mapped[date | None]
 
     subprocessor: Mapped[Subprocessor] = relationship(back_populates="versions")
+    change: Mapped[Change | None] = relationship(foreign_keys=[change_id])
 
 
-class Change(db.Model):
+class Change(Model):
     """An intended change of the list (Art. 5.2, GDPR Art. 28(2))."""
 
     __tablename__ = "changes"

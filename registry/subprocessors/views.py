@@ -1,3 +1,125 @@
+"""The published list (public) and the changes that shape it (processor)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-bp = Blueprint("subprocessors", __name__, url_prefix="/api/v1", description="subprocessors")
+from registry.auth import current_org, requires
+from registry.errors import NotFound
+from registry.organisations import service as organisations
+from registry.organisations.models import Organisation, OrgKind
+from registry.pagination import paginated
+from registry.params import parse_at
+from registry.subprocessors import publishing, service
+from registry.subprocessors.models import Change
+from registry.subprocessors.schemas import (
+    AtQuerySchema,
+    ChangeInSchema,
+    ChangeQuerySchema,
+    ChangeSchema,
+    CountryListSchema,
+    SubprocessorListSchema,
+    SubprocessorOutSchema,
+    WithdrawSchema,
+)
+
+bp = Blueprint(
+    "subprocessors",
+    __name__,
+    url_prefix="/api/v1",
+    description="Sub-processors in time and the changes announced to them (Art. 5.2)",
+)
+
+
+@bp.route("/processors/<slug>/subprocessors", methods=["GET"])
+@bp.arguments(AtQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, SubprocessorListSchema)
+@bp.alt_response(304, description="Not modified (If-None-Match matched the ETag)")
+def list_subprocessors(slug: str, at: str | None) -> Response:
+    """Show the sub-processors in force at a moment (default: now)."""
+    processor = _processor(slug)
+    etag, body = publishing.list_document(processor, parse_at(at))
+    return _cacheable(etag, body)
+
+
+@bp.route("/processors/<slug>/countries", methods=["GET"])
+@bp.arguments(AtQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, CountryListSchema)
+@bp.alt_response(304, description="Not modified (If-None-Match matched the ETag)")
+def list_countries(slug: str, at: str | None) -> Response:
+    """Show the countries where data is processed, with assessments (Art. 3.4)."""
+    processor = _processor(slug)
+    etag, body = publishing.countries_document(processor, parse_at(at))
+    return _cacheable(etag, body)
+
+
+@bp.route("/processors/<slug>/subprocessors/<int:subprocessor_id>", methods=["GET"])
+@bp.arguments(AtQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, SubprocessorOutSchema)
+def get_subprocessor(slug: str, subprocessor_id: int, at: str | None) -> dict[str, Any]:
+    """Show one sub-processor with its locations and their assessments."""
+    processor = _processor(slug)
+    moment = parse_at(at)
+    version = service.get_entry_at_or_404(
+        processor_id=processor.id, subprocessor_id=subprocessor_id, at=moment
+    )
+    return publishing.entry(version, moment.date())
+
+
+@bp.route("/processors/<slug>/changes", methods=["GET"])
+@bp.arguments(ChangeQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, ChangeSchema(many=True))
+@paginated(bp)
+def list_changes(slug: str, status: Any) -> Any:
+    """List announced, effective and withdrawn changes, latest effective first."""
+    return service.changes_query(processor_id=_processor(slug).id, status=status)
+
+
+@bp.route("/processors/<slug>/changes/<int:change_id>", methods=["GET"])
+@bp.response(200, ChangeSchema)
+def get_change(slug: str, change_id: int) -> Change:
+    """Show one change with the entry before and after."""
+    return service.get_change_or_404(processor_id=_processor(slug).id, change_id=change_id)
+
+
+@bp.route("/processors/<slug>/changes", methods=["POST"])
+@requires("processor")
+@bp.arguments(ChangeInSchema)
+@bp.response(201, ChangeSchema)
+def announce_change(data: dict[str, Any], slug: str) -> Change:
+    """Announce an intended change of the list (GDPR Art. 28(2))."""
+    return service.announce_change(processor=_own_processor(slug), **data)
+
+
+@bp.route("/processors/<slug>/changes/<int:change_id>/withdraw", methods=["POST"])
+@requires("processor")
+@bp.arguments(WithdrawSchema)
+@bp.response(200, ChangeSchema)
+def withdraw_change(data: dict[str, Any], slug: str, change_id: int) -> Change:
+    """Withdraw an announced change before it takes effect."""
+    return service.withdraw_change(
+        processor=_own_processor(slug), change_id=change_id, reason=data["reason"]
+    )
+
+
+def _processor(slug: str) -> Organisation:
+    return organisations.get_by_slug_or_404(slug, kind=OrgKind.PROCESSOR)
+
+
+def _own_processor(slug: str) -> Organisation:
+    """The caller's own processor; another processor's slug is 404."""
+    processor = current_org()
+    if processor.slug != slug:
+        raise NotFound(f"No processor '{slug}' of yours.")
+    return processor
+
+
+def _cacheable(etag: str, body: bytes) -> Response:
+    max_age = current_app.config["PUBLIC_MAX_AGE_SECONDS"]
+    headers = {"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={max_age}"}
+    if etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(body, mimetype="application/json", headers=headers)

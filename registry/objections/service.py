@@ -1,0 +1,452 @@
+"""Objections to intended changes (Art. 5.2) and the consultation that follows.
+
+Every state change of an objection goes through one of the transition functions below
+(``file_objection``, ``acknowledge``, ``post_message``, ``resolve``, ``withdraw``, and the
+worker's ``queue_due_reminders``). Each checks the state machine of
+``models.TRANSITIONS``, writes an audit event and queues its notices in the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import ColumnElement, Select, or_, select, update
+
+from registry import clock
+from registry.agreements import service as agreements
+from registry.agreements.models import Agreement
+from registry.audit import service as audit
+from registry.errors import Conflict, NotFound
+from registry.extensions import db
+from registry.notifications.service import queue_notice
+from registry.objections.models import (
+    CONTROLLER,
+    OPEN_STATES,
+    PROCESSOR,
+    Objection,
+    ObjectionAction,
+    ObjectionMessage,
+    ObjectionState,
+    Outcome,
+)
+from registry.organisations.models import Organisation, OrgKind
+from registry.subprocessors import service as subprocessors
+from registry.subprocessors.models import Change
+
+# Notice kinds, registered with their templates in registry/objections/notifications.py.
+OBJECTION_FILED = "objection_filed"
+OBJECTION_ACKNOWLEDGED = "objection_acknowledged"
+OBJECTION_MESSAGE = "objection_message"
+OBJECTION_RESOLVED = "objection_resolved"
+OBJECTION_WITHDRAWN = "objection_withdrawn"
+OBJECTION_OVERDUE = "objection_overdue"
+
+ACKNOWLEDGE_DEADLINE = "acknowledge"
+CONSULTATION_DEADLINE = "consultation"
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def objections_of(
+    organisation: Organisation,
+    *,
+    state: ObjectionState | None = None,
+    change_id: int | None = None,
+    agreement_id: int | None = None,
+) -> Select[tuple[Objection]]:
+    """The objections an organisation filed (controller) or received (processor), newest first."""
+    column = (
+        Objection.processor_id
+        if organisation.kind is OrgKind.PROCESSOR
+        else Objection.controller_id
+    )
+    statement = select(Objection).where(column == organisation.id)
+    if state is not None:
+        statement = statement.where(Objection.state == state)
+    if change_id is not None:
+        statement = statement.where(Objection.change_id == change_id)
+    if agreement_id is not None:
+        statement = statement.where(Objection.agreement_id == agreement_id)
+    return statement.order_by(Objection.id.desc())
+
+
+def party_of(objection: Objection, organisation: Organisation) -> str | None:
+    """``processor`` or ``controller`` when the organisation is a party, else None."""
+    if organisation.id == objection.processor_id:
+        return PROCESSOR
+    if organisation.id == objection.controller_id:
+        return CONTROLLER
+    return None
+
+
+def get_for_party_or_404(*, objection_id: int, organisation: Organisation) -> Objection:
+    """An objection the organisation is a party to; anyone else's is 404."""
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or party_of(objection, organisation) is None:
+        raise NotFound(f"No objection {objection_id}.")
+    return objection
+
+
+def allowed_actions(objection: Objection, organisation: Organisation) -> list[str]:
+    party = party_of(objection, organisation)
+    return [action.value for action in objection.allowed_actions(party)] if party else []
+
+
+# --- the transitions ----------------------------------------------------------------------
+
+
+def file_objection(
+    *, controller: Organisation, change_id: int, grounds: str, remedy: str | None = None
+) -> Objection:
+    """Object to an announced change, inside this agreement's objection window (Art. 5.2)."""
+    change = subprocessors.find_change_or_404(change_id=change_id)
+    agreement = agreements.active_agreement_between(
+        processor_id=change.processor_id, controller_id=controller.id
+    )
+    if agreement is None:
+        raise NotFound(f"No change {change_id} of a processor you have an agreement with.")
+    # Serialise filings per agreement (PostgreSQL), so two requests cannot both pass the
+    # one-open-objection check below.
+    db.session.execute(select(Agreement.id).where(Agreement.id == agreement.id).with_for_update())
+    moment = clock.now()
+    if change.withdrawn_at is not None:
+        raise Conflict(
+            f"Change {change.id} was withdrawn on {change.withdrawn_at.isoformat()}; "
+            "there is nothing to object to.",
+            change_status=change.status.value,
+        )
+    closes_at = agreement.objection_closes_at(change.announced_at)
+    if moment > closes_at:
+        raise Conflict(
+            f"The objection window for change {change.id} closed on {closes_at.isoformat()} "
+            f"({agreement.objection_days} days after its announcement, agreement "
+            f"{agreement.reference}).",
+            closed_at=closes_at.isoformat(),
+        )
+    open_one = db.session.scalar(
+        select(Objection.id).where(
+            Objection.change_id == change.id,
+            Objection.controller_id == controller.id,
+            Objection.state.in_(OPEN_STATES),
+        )
+    )
+    if open_one is not None:
+        raise Conflict(
+            f"Objection {open_one} against change {change.id} is open already; continue "
+            "the consultation there.",
+            objection_id=open_one,
+        )
+    objection = Objection(
+        change_id=change.id,
+        agreement_id=agreement.id,
+        processor_id=change.processor_id,
+        controller_id=controller.id,
+        state=ObjectionState.FILED,
+        grounds=grounds.strip(),
+        remedy=remedy.strip() if remedy and remedy.strip() else None,
+        filed_at=moment,
+        acknowledge_due_at=moment + timedelta(days=agreement.acknowledge_days),
+        consultation_due_at=moment + timedelta(days=agreement.consultation_days),
+    )
+    db.session.add(objection)
+    db.session.flush()
+    _record(
+        objection,
+        "objection.filed",
+        change_id=change.id,
+        acknowledge_due_at=objection.acknowledge_due_at.isoformat(),
+        consultation_due_at=objection.consultation_due_at.isoformat(),
+    )
+    _notify(OBJECTION_FILED, objection)
+    return objection
+
+
+def acknowledge(*, processor: Organisation, objection_id: int) -> Objection:
+    """The processor confirms receipt: filed → in_consultation."""
+    objection = get_for_party_or_404(objection_id=objection_id, organisation=processor)
+    _require(objection, ObjectionAction.ACKNOWLEDGE, party_of(objection, processor))
+    _mark_acknowledged(objection)
+    _record(objection, "objection.acknowledged")
+    _notify(OBJECTION_ACKNOWLEDGED, objection)
+    return objection
+
+
+def post_message(*, organisation: Organisation, objection_id: int, body: str) -> Objection:
+    """Add to the consultation thread; the processor's first answer acknowledges."""
+    objection = get_for_party_or_404(objection_id=objection_id, organisation=organisation)
+    party = party_of(objection, organisation)
+    _require(objection, ObjectionAction.MESSAGE, party)
+    message = ObjectionMessage(
+        objection_id=objection.id,
+        author_org_id=organisation.id,
+        author_token_id=_token_id(),
+        body=body.strip(),
+        created_at=clock.now(),
+    )
+    db.session.add(message)
+    acknowledged = party == PROCESSOR and objection.state is ObjectionState.FILED
+    if acknowledged:
+        _mark_acknowledged(objection)
+    db.session.flush()
+    _record(
+        objection,
+        "objection.message_posted",
+        message_id=message.id,
+        by=party,
+        acknowledged=acknowledged,
+    )
+    _notify(OBJECTION_MESSAGE, objection, message_id=message.id, by=party)
+    db.session.refresh(objection, ["messages"])
+    return objection
+
+
+def resolve(
+    *, processor: Organisation, objection_id: int, outcome: Outcome | str, summary: str
+) -> Objection:
+    """Record the outcome of the consultation and carry it out."""
+    objection = get_for_party_or_404(objection_id=objection_id, organisation=processor)
+    _require(objection, ObjectionAction.RESOLVE, party_of(objection, processor))
+    outcome = Outcome(outcome)
+    summary = summary.strip()
+    change = subprocessors.find_change_or_404(change_id=objection.change_id)
+    if outcome is Outcome.CHANGE_WITHDRAWN and not change.can_withdraw():
+        raise Conflict(
+            f"Change {change.id} is {change.status.value}; only an announced change can be "
+            "withdrawn. Choose another outcome.",
+            state=objection.state.value,
+            allowed_actions=allowed_actions(objection, processor),
+            errors={"outcome": [f"Change {change.id} is {change.status.value}."]},
+        )
+    _close(objection, outcome, summary)
+    if outcome is Outcome.CHANGE_WITHDRAWN:
+        subprocessors.withdraw_change(
+            processor=processor,
+            change_id=change.id,
+            reason=f"Withdrawn after objection {objection.id}: {summary}",
+        )
+        close_objections_of_withdrawn_change(change=change, summary=summary)
+    elif outcome is Outcome.AGREEMENT_TERMINATED:
+        _terminate_agreement(objection, summary)
+    return objection
+
+
+def withdraw(*, controller: Organisation, objection_id: int, reason: str) -> Objection:
+    """The controller takes its objection back."""
+    objection = get_for_party_or_404(objection_id=objection_id, organisation=controller)
+    _require(objection, ObjectionAction.WITHDRAW, party_of(objection, controller))
+    objection.state = ObjectionState.WITHDRAWN
+    objection.withdrawn_at = clock.now()
+    objection.withdraw_reason = reason.strip()
+    _record(objection, "objection.withdrawn", reason=objection.withdraw_reason)
+    _notify(OBJECTION_WITHDRAWN, objection)
+    return objection
+
+
+def close_objections_of_withdrawn_change(*, change: Change, summary: str) -> list[Objection]:
+    """Resolve every objection still open against a change that was withdrawn.
+
+    A withdrawn change is withdrawn for every controller, so their objections have their
+    remedy; idempotent.
+    """
+    still_open = db.session.scalars(
+        select(Objection)
+        .where(Objection.change_id == change.id, Objection.state.in_(OPEN_STATES))
+        .order_by(Objection.id)
+    )
+    closed = list(still_open)
+    for objection in closed:
+        _close(objection, Outcome.CHANGE_WITHDRAWN, summary)
+    return closed
+
+
+def queue_due_reminders(*, at: datetime) -> int:
+    """Queue one reminder to the processor for each deadline passed on an open objection.
+
+    Called by the delivery worker on each pass. Each reminder is claimed with a conditional
+    UPDATE of its ``*_reminded_at`` column, so concurrent workers send it once.
+    """
+    queued = 0
+    for deadline, due, reminded, extra in (
+        (
+            ACKNOWLEDGE_DEADLINE,
+            Objection.acknowledge_due_at,
+            Objection.acknowledge_reminded_at,
+            Objection.acknowledged_at.is_(None),
+        ),
+        (
+            CONSULTATION_DEADLINE,
+            Objection.consultation_due_at,
+            Objection.consultation_reminded_at,
+            None,
+        ),
+    ):
+        conditions: list[ColumnElement[bool]] = [
+            Objection.state.in_(OPEN_STATES),
+            due < at,
+            reminded.is_(None),
+        ]
+        if extra is not None:
+            conditions.append(extra)
+        due_ids = list(
+            db.session.scalars(select(Objection.id).where(*conditions).order_by(Objection.id))
+        )
+        for objection_id in due_ids:
+            claimed = db.session.execute(
+                update(Objection)
+                .where(Objection.id == objection_id, *conditions)
+                .values({reminded.key: at})
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(claimed, "rowcount", 0):
+                continue
+            objection = db.session.get(Objection, objection_id)
+            assert objection is not None
+            db.session.refresh(objection)
+            due_at = getattr(objection, due.key)
+            _record(
+                objection,
+                "objection.reminder_queued",
+                deadline=deadline,
+                due_at=due_at.isoformat(),
+            )
+            _notify(OBJECTION_OVERDUE, objection, deadline=deadline, due_at=due_at.isoformat())
+            queued += 1
+    return queued
+
+
+# --- what objections decide for the transfers view ----------------------------------------
+
+
+def _affected_subprocessor(change: Change) -> int:
+    """The sub-processor a change brings in: the replacement, or the one added or updated."""
+    return change.replacement_id or change.subprocessor_id
+
+
+def objected_subprocessors(*, agreement: Agreement, at: datetime) -> dict[int, str]:
+    """Sub-processors kept out of this controller's transfers by an objection open at ``at``
+    against a change already in effect."""
+    rows = db.session.execute(
+        select(Objection, Change)
+        .join(Change, Change.id == Objection.change_id)
+        .where(
+            Objection.agreement_id == agreement.id,
+            Objection.filed_at <= at,
+            or_(Objection.resolved_at.is_(None), Objection.resolved_at > at),
+            or_(Objection.withdrawn_at.is_(None), Objection.withdrawn_at > at),
+            Change.effective_at <= at,
+            Change.withdrawn_at.is_(None),
+        )
+    )
+    return {
+        _affected_subprocessor(change): (
+            f"Objection {objection.id} against change {change.id} is open "
+            f"(filed {objection.filed_at.date().isoformat()}); the change does not apply to this "
+            "controller until it is resolved (Art. 5.2)."
+        )
+        for objection, change in rows
+    }
+
+
+def excluded_subprocessors(*, agreement: Agreement, at: datetime) -> dict[int, str]:
+    """Sub-processors the processor agreed not to use for this controller."""
+    rows = db.session.execute(
+        select(Objection, Change)
+        .join(Change, Change.id == Objection.change_id)
+        .where(
+            Objection.agreement_id == agreement.id,
+            Objection.outcome == Outcome.NOT_USED_FOR_CONTROLLER,
+            Objection.resolved_at <= at,
+        )
+    )
+    return {
+        _affected_subprocessor(change): (
+            f"Not used for this controller: objection {objection.id} resolved on "
+            f"{objection.resolved_at.date().isoformat() if objection.resolved_at else ''}."
+        )
+        for objection, change in rows
+    }
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _require(objection: Objection, action: ObjectionAction, party: str | None) -> None:
+    """Refuse an action the state machine does not allow, naming the state and what is."""
+    if party is not None and objection.can(action, party):
+        return
+    allowed = [a.value for a in objection.allowed_actions(party)] if party else []
+    raise Conflict(
+        f"Objection {objection.id} is {objection.state.value}; '{action.value}' is not possible "
+        f"from this state. Allowed: {', '.join(allowed) or 'nothing, it is closed'}.",
+        state=objection.state.value,
+        allowed_actions=allowed,
+    )
+
+
+def _mark_acknowledged(objection: Objection) -> None:
+    objection.state = ObjectionState.IN_CONSULTATION
+    objection.acknowledged_at = clock.now()
+
+
+def _close(objection: Objection, outcome: Outcome, summary: str) -> None:
+    objection.state = ObjectionState.RESOLVED
+    objection.outcome = outcome
+    objection.summary = summary
+    objection.resolved_at = clock.now()
+    _record(objection, "objection.resolved", outcome=outcome.value, summary=summary)
+    _notify(OBJECTION_RESOLVED, objection, outcome=outcome.value)
+
+
+def _terminate_agreement(objection: Objection, summary: str) -> None:
+    """The parties ended the agreement: it gets no more notices, its objections close."""
+    agreement = db.session.get(Agreement, objection.agreement_id)
+    assert agreement is not None
+    if agreement.terminated_at is None:
+        agreement.terminated_at = clock.now()
+        audit.record(
+            action="agreement.terminated",
+            object_type="agreement",
+            object_id=agreement.id,
+            processor_id=agreement.processor_id,
+            controller_id=agreement.controller_id,
+            agreement_id=agreement.id,
+            data={"objection_id": objection.id, "summary": summary},
+        )
+    for other in db.session.scalars(
+        select(Objection)
+        .where(Objection.agreement_id == agreement.id, Objection.state.in_(OPEN_STATES))
+        .order_by(Objection.id)
+    ):
+        _close(other, Outcome.AGREEMENT_TERMINATED, summary)
+
+
+def _record(objection: Objection, action: str, **data: Any) -> None:
+    audit.record(
+        action=action,
+        object_type="objection",
+        object_id=objection.id,
+        processor_id=objection.processor_id,
+        controller_id=objection.controller_id,
+        agreement_id=objection.agreement_id,
+        data={"state": objection.state.value, **data},
+    )
+
+
+def _notify(kind: str, objection: Objection, **data: Any) -> None:
+    queue_notice(
+        kind=kind,
+        processor_id=objection.processor_id,
+        change_id=objection.change_id,
+        objection_id=objection.id,
+        agreement_id=objection.agreement_id,
+        data=data,
+    )
+
+
+def _token_id() -> int | None:
+    token = g.get("api_token") if has_request_context() else None
+    return token.id if token is not None else None

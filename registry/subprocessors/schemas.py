@@ -1,0 +1,181 @@
+"""What integrators send and receive for sub-processors and changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from registry.countries.schemas import AssessmentSchema
+from registry.organisations.schemas import validate_country
+from registry.subprocessors.models import ChangeAction, ChangeStatus
+
+TRANSFER_MECHANISMS = ("adequacy", "scc", "bcr", "derogation")
+SHORT = validate.Length(min=1, max=200)
+
+
+class LocationCode(fields.String):
+    """An ISO 3166-1 alpha-2 or ISO 3166-2 code, normalised (EL→GR, UK→GB, upper case)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        from registry.countries.service import UnknownLocation, normalise
+
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalise(raw)
+        except UnknownLocation as error:
+            raise ValidationError(error.detail.split(": ", 1)[-1]) from error
+
+
+class LocationInSchema(Schema):
+    code = LocationCode(required=True)
+    activities = fields.List(
+        fields.String(validate=SHORT), load_default=list, validate=validate.Length(max=20)
+    )
+
+
+class SubprocessorInSchema(Schema):
+    name = fields.String(required=True, validate=SHORT)
+    legal_name = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=300)
+    )
+    registration_number = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=100)
+    )
+    country_of_incorporation = fields.String(
+        allow_none=True, load_default=None, validate=validate_country
+    )
+    website = fields.URL(allow_none=True, load_default=None, schemes={"http", "https"})
+    purpose = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    data_categories = fields.List(fields.String(validate=SHORT), load_default=list)
+    data_subject_categories = fields.List(fields.String(validate=SHORT), load_default=list)
+    locations = fields.List(
+        fields.Nested(LocationInSchema),
+        required=True,
+        validate=validate.Length(min=1, error="At least one processing location is required."),
+    )
+    dpf_certified = fields.Boolean(load_default=False)
+    dpf_checked_on = fields.Date(allow_none=True, load_default=None)
+    transfer_mechanism = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(TRANSFER_MECHANISMS)
+    )
+    flowdown_signed_on = fields.Date(allow_none=True, load_default=None)
+
+    @validates_schema
+    def _dpf_needs_a_check_date(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("dpf_certified") and not data.get("dpf_checked_on"):
+            raise ValidationError(
+                "Give the date the DPF List was checked when dpf_certified is true.",
+                "dpf_checked_on",
+            )
+        codes = [location["code"] for location in data.get("locations", [])]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Each location code may appear once.", "locations")
+
+
+class ChangeInSchema(Schema):
+    action = fields.Enum(ChangeAction, by_value=True, required=True)
+    subprocessor_id = fields.Integer(allow_none=True, load_default=None, strict=True)
+    subprocessor = fields.Dict(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "All fields for add/replace; the changed ones for update"},
+    )
+    effective_at = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=None)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class WithdrawSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class LocationOutSchema(Schema):
+    code = fields.String()
+    activities = fields.List(fields.String())
+    assessment = fields.Nested(AssessmentSchema)
+
+
+class SubprocessorOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    legal_name = fields.String(allow_none=True)
+    registration_number = fields.String(allow_none=True)
+    country_of_incorporation = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    purpose = fields.String()
+    data_categories = fields.List(fields.String())
+    data_subject_categories = fields.List(fields.String())
+    locations = fields.List(fields.Nested(LocationOutSchema))
+    dpf_certified = fields.Boolean()
+    dpf_checked_on = fields.String(allow_none=True)
+    transfer_mechanism = fields.String(allow_none=True)
+    flowdown_signed_on = fields.String(allow_none=True)
+    flowdown_missing = fields.Boolean(metadata={"description": "No written flow-down (Art. 5.3)"})
+    in_list_from = fields.String()
+    in_list_until = fields.String(allow_none=True)
+
+
+class ListHeadingSchema(Schema):
+    processor = fields.String()
+    as_of = fields.String(metadata={"description": "The day the assessments are made for"})
+    in_force_since = fields.String(
+        allow_none=True,
+        metadata={"description": "When the list (or an assessment in it) last changed"},
+    )
+
+
+class SubprocessorListSchema(ListHeadingSchema):
+    count = fields.Integer()
+    subprocessors = fields.List(fields.Nested(SubprocessorOutSchema))
+
+
+class CountrySubprocessorSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    activities = fields.List(fields.String())
+    dpf_certified = fields.Boolean()
+    requires_consent = fields.Boolean()
+
+
+class ProcessingCountrySchema(Schema):
+    code = fields.String()
+    assessment = fields.Nested(AssessmentSchema)
+    requires_consent = fields.Boolean(
+        metadata={"description": "True if any sub-processor's use of this location needs consent"}
+    )
+    subprocessors = fields.List(fields.Nested(CountrySubprocessorSchema))
+
+
+class CountryListSchema(ListHeadingSchema):
+    countries = fields.List(fields.Nested(ProcessingCountrySchema))
+
+
+class SnapshotSchema(SubprocessorOutSchema):
+    class Meta:
+        exclude = ("id", "flowdown_missing", "in_list_from", "in_list_until")
+
+
+class ChangeSchema(Schema):
+    id = fields.Integer()
+    action = fields.Enum(ChangeAction, by_value=True)
+    status = fields.Enum(ChangeStatus, by_value=True)
+    announced_at = fields.DateTime()
+    effective_at = fields.DateTime()
+    reason = fields.String()
+    subprocessor_id = fields.Integer()
+    replacement_id = fields.Integer(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    withdrawn_at = fields.DateTime(allow_none=True)
+    withdraw_reason = fields.String(allow_none=True)
+
+
+class ChangeQuerySchema(Schema):
+    status = fields.Enum(ChangeStatus, by_value=True, load_default=None)
+
+
+class AtQuerySchema(Schema):
+    at = fields.String(
+        load_default=None,
+        metadata={"description": "YYYY-MM-DD (start of that day, UTC) or an RFC 3339 time"},
+    )

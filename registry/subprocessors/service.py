@@ -1,0 +1,371 @@
+"""The list in time: announce, withdraw and read changes; read the list at any moment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import Select, or_, select
+
+from registry import clock
+from registry.audit import service as audit
+from registry.errors import Conflict, Invalid, NotFound
+from registry.extensions import db
+from registry.notifications import service as notifications
+from registry.organisations.models import Organisation
+from registry.subprocessors.models import (
+    Change,
+    ChangeAction,
+    ChangeStatus,
+    Subprocessor,
+    SubprocessorVersion,
+)
+from registry.subprocessors.schemas import SubprocessorInSchema
+
+# The fields of a version that make up a sub-processor's published entry.
+ENTRY_FIELDS = (
+    "name",
+    "legal_name",
+    "registration_number",
+    "country_of_incorporation",
+    "website",
+    "purpose",
+    "data_categories",
+    "data_subject_categories",
+    "locations",
+    "dpf_certified",
+    "dpf_checked_on",
+    "transfer_mechanism",
+    "flowdown_signed_on",
+)
+_DATE_FIELDS = ("dpf_checked_on", "flowdown_signed_on")
+
+entry_schema = SubprocessorInSchema()
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def in_force(processor_id: int, at: datetime) -> Select[SubprocessorVersion]:
+    """The versions of one processor's list in force at ``at``: one indexed query."""
+    return select(SubprocessorVersion).where(
+        SubprocessorVersion.processor_id == processor_id,
+        SubprocessorVersion.valid_from <= at,
+        or_(SubprocessorVersion.valid_to.is_(None), SubprocessorVersion.valid_to > at),
+    )
+
+
+def list_at(*, processor_id: int, at: datetime) -> list[SubprocessorVersion]:
+    statement = in_force(processor_id, at).order_by(
+        SubprocessorVersion.name, SubprocessorVersion.subprocessor_id
+    )
+    return list(db.session.scalars(statement))
+
+
+def get_entry_at_or_404(
+    *, processor_id: int, subprocessor_id: int, at: datetime
+) -> SubprocessorVersion:
+    version = db.session.scalar(
+        in_force(processor_id, at).where(SubprocessorVersion.subprocessor_id == subprocessor_id)
+    )
+    if version is None:
+        raise NotFound(f"Sub-processor {subprocessor_id} is not on this list at {at.isoformat()}.")
+    return version
+
+
+def list_boundaries(*, processor_id: int) -> list[datetime]:
+    """Every moment at which this processor's list changes, sorted."""
+    rows = db.session.execute(
+        select(SubprocessorVersion.valid_from, SubprocessorVersion.valid_to).where(
+            SubprocessorVersion.processor_id == processor_id
+        )
+    )
+    moments = {moment for row in rows for moment in row if moment is not None}
+    return sorted(moments)
+
+
+def snapshot(version: SubprocessorVersion) -> dict[str, Any]:
+    """A version's entry as plain JSON data (frozen into a change's before/after)."""
+    entry = {name: getattr(version, name) for name in ENTRY_FIELDS}
+    for name in _DATE_FIELDS:
+        entry[name] = entry[name].isoformat() if entry[name] else None
+    entry["locations"] = [dict(location) for location in version.locations]
+    return entry
+
+
+def changes_query(*, processor_id: int, status: ChangeStatus | None = None) -> Select[Change]:
+    statement = select(Change).where(Change.processor_id == processor_id)
+    moment = clock.now()
+    if status is ChangeStatus.WITHDRAWN:
+        statement = statement.where(Change.withdrawn_at.is_not(None))
+    elif status is ChangeStatus.ANNOUNCED:
+        statement = statement.where(Change.withdrawn_at.is_(None), Change.effective_at > moment)
+    elif status is ChangeStatus.EFFECTIVE:
+        statement = statement.where(Change.withdrawn_at.is_(None), Change.effective_at <= moment)
+    return statement.order_by(Change.effective_at.desc(), Change.id.desc())
+
+
+def get_change_or_404(*, processor_id: int, change_id: int) -> Change:
+    change = db.session.get(Change, change_id)
+    if change is None or change.processor_id != processor_id:
+        raise NotFound(f"No change {change_id} of this processor.")
+    return change
+
+
+def find_change_or_404(*, change_id: int) -> Change:
+    """A change of any processor (callers check who may see it)."""
+    change = db.session.get(Change, change_id)
+    if change is None:
+        raise NotFound(f"No change {change_id}.")
+    return change
+
+
+def due_effective_changes(*, at: datetime, limit: int = 100) -> list[Change]:
+    """Changes in effect whose "took effect" notice has not been queued yet."""
+    statement = (
+        select(Change)
+        .where(
+            Change.withdrawn_at.is_(None),
+            Change.effective_at <= at,
+            Change.effective_noticed_at.is_(None),
+        )
+        .order_by(Change.effective_at, Change.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def mark_effect_noticed(*, change: Change) -> None:
+    change.effective_noticed_at = clock.now()
+
+
+# --- notice periods -----------------------------------------------------------------------
+
+
+def earliest_effective_at(*, processor_id: int, announced_at: datetime) -> datetime:
+    """The longest notice period of the processor's active agreements decides."""
+    from registry.agreements import service as agreements
+
+    days = max(
+        (
+            a.notice_days
+            for a in agreements.active_agreements(processor_id=processor_id, at=announced_at)
+        ),
+        default=0,
+    )
+    return announced_at + timedelta(days=days)
+
+
+# --- announcing and withdrawing -----------------------------------------------------------
+
+
+def announce_change(
+    *,
+    processor: Organisation,
+    action: ChangeAction | str,
+    reason: str,
+    subprocessor_id: int | None = None,
+    subprocessor: dict[str, Any] | None = None,
+    effective_at: datetime | None = None,
+) -> Change:
+    """Announce an intended change; its versions are written now and apply from effective_at."""
+    action = ChangeAction(action)
+    announced_at = clock.now()
+    earliest = earliest_effective_at(processor_id=processor.id, announced_at=announced_at)
+    if effective_at is None:
+        effective_at = earliest
+    elif clock.as_utc(effective_at) < earliest:
+        raise Invalid(
+            "effective_at",
+            "The agreements require notice: the earliest allowed moment is "
+            f"{earliest.isoformat()}.",
+        )
+    effective_at = clock.as_utc(effective_at)
+    _check_shape(action, subprocessor_id, subprocessor)
+
+    change = Change(
+        processor_id=processor.id,
+        action=action,
+        reason=reason,
+        announced_at=announced_at,
+        effective_at=effective_at,
+        announced_by_token_id=_token_id(),
+    )
+    if action is ChangeAction.ADD:
+        entry = _load_entry(subprocessor)
+        change.subprocessor_id = _add_subprocessor(processor, entry, effective_at, change).id
+        change.before, change.after = None, _json_entry(entry)
+    else:
+        current = _open_version(processor, subprocessor_id, effective_at)
+        change.subprocessor_id = current.subprocessor_id
+        change.before = snapshot(current)
+        current.valid_to = effective_at
+        change.closed_version_id = current.id
+        if action is ChangeAction.UPDATE:
+            # Fields left out are kept; the merged entry must pass the same rules as a new one.
+            merged = _load_entry({**change.before, **(subprocessor or {})})
+            _write_version(processor, current.subprocessor_id, merged, effective_at, change)
+            change.after = _json_entry(merged)
+        elif action is ChangeAction.REPLACE:
+            entry = _load_entry(subprocessor)
+            change.replacement_id = _add_subprocessor(processor, entry, effective_at, change).id
+            change.after = _json_entry(entry)
+        else:
+            change.after = None
+    db.session.add(change)
+    db.session.flush()
+    processor.list_revision += 1
+    audit.record(
+        action="change.announced",
+        object_type="change",
+        object_id=change.id,
+        processor_id=processor.id,
+        data={"action": action.value, "effective_at": effective_at.isoformat(), "reason": reason},
+    )
+    notifications.queue_notice(
+        kind="change_announced", processor_id=processor.id, change_id=change.id
+    )
+    return change
+
+
+def withdraw_change(*, processor: Organisation, change_id: int, reason: str) -> Change:
+    """Withdraw an announced change before it takes effect; its future versions disappear."""
+    change = get_change_or_404(processor_id=processor.id, change_id=change_id)
+    if not change.can_withdraw():
+        raise Conflict(
+            f"Change {change.id} is {change.status.value}; only an announced change can be "
+            "withdrawn.",
+            state=change.status.value,
+            allowed_actions=[],
+        )
+    for version in db.session.scalars(
+        select(SubprocessorVersion).where(SubprocessorVersion.change_id == change.id)
+    ):
+        db.session.delete(version)
+    if change.closed_version_id is not None:
+        closed = db.session.get(SubprocessorVersion, change.closed_version_id)
+        if closed is not None:
+            closed.valid_to = None
+    change.withdrawn_at = clock.now()
+    change.withdraw_reason = reason
+    processor.list_revision += 1
+    db.session.flush()
+    audit.record(
+        action="change.withdrawn",
+        object_type="change",
+        object_id=change.id,
+        processor_id=processor.id,
+        data={"reason": reason},
+    )
+    notifications.queue_notice(
+        kind="change_withdrawn", processor_id=processor.id, change_id=change.id
+    )
+    return change
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _check_shape(
+    action: ChangeAction, subprocessor_id: int | None, entry: dict[str, Any] | None
+) -> None:
+    needs_id = action is not ChangeAction.ADD
+    needs_entry = action is not ChangeAction.REMOVE
+    if needs_id and subprocessor_id is None:
+        raise Invalid("subprocessor_id", f"Required for {action.value}.")
+    if not needs_id and subprocessor_id is not None:
+        raise Invalid("subprocessor_id", "Not allowed for add: the new sub-processor gets an id.")
+    if needs_entry and not entry:
+        raise Invalid("subprocessor", f"Required for {action.value}.")
+    if not needs_entry and entry:
+        raise Invalid("subprocessor", "Not allowed for remove.")
+
+
+def _load_entry(raw: dict[str, Any] | None) -> dict[str, Any]:
+    try:
+        loaded: dict[str, Any] = entry_schema.load(raw or {})
+    except ValidationError as error:
+        from registry.errors import flatten_errors
+
+        errors = flatten_errors(error.messages, "subprocessor")
+        raise Invalid(next(iter(errors)), "; ".join(next(iter(errors.values())))) from None
+    return loaded
+
+
+def _json_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    data = {name: entry.get(name) for name in ENTRY_FIELDS}
+    for name in _DATE_FIELDS:
+        value = data[name]
+        data[name] = value.isoformat() if isinstance(value, date) else value
+    return data
+
+
+def _add_subprocessor(
+    processor: Organisation, entry: dict[str, Any], valid_from: datetime, change: Change
+) -> Subprocessor:
+    created = Subprocessor(processor_id=processor.id)
+    db.session.add(created)
+    db.session.flush()
+    _write_version(processor, created.id, entry, valid_from, change)
+    return created
+
+
+def _write_version(
+    processor: Organisation,
+    subprocessor_id: int,
+    entry: dict[str, Any],
+    valid_from: datetime,
+    change: Change,
+) -> SubprocessorVersion:
+    version = SubprocessorVersion(
+        subprocessor_id=subprocessor_id,
+        processor_id=processor.id,
+        change=change,
+        valid_from=valid_from,
+        valid_to=None,
+        **{name: entry.get(name) for name in ENTRY_FIELDS},
+    )
+    db.session.add(version)
+    return version
+
+
+def _open_version(
+    processor: Organisation, subprocessor_id: int | None, effective_at: datetime
+) -> SubprocessorVersion:
+    """The open-ended version a change replaces; refuses a second pending change."""
+    owner = db.session.scalar(
+        select(Subprocessor.processor_id).where(Subprocessor.id == subprocessor_id)
+    )
+    if owner != processor.id:
+        raise Invalid("subprocessor_id", f"No sub-processor {subprocessor_id} on this list.")
+    current = db.session.scalar(
+        select(SubprocessorVersion).where(
+            SubprocessorVersion.subprocessor_id == subprocessor_id,
+            SubprocessorVersion.valid_to.is_(None),
+        )
+    )
+    if current is None:
+        raise Conflict(f"Sub-processor {subprocessor_id} is removed from the list already.")
+    pending = db.session.scalar(
+        select(Change.id).where(
+            Change.withdrawn_at.is_(None),
+            Change.effective_at > clock.now(),
+            or_(
+                Change.subprocessor_id == subprocessor_id, Change.replacement_id == subprocessor_id
+            ),
+        )
+    )
+    if pending is not None or current.valid_from >= effective_at:
+        raise Conflict(
+            f"Change {pending} is already announced for sub-processor {subprocessor_id}; "
+            "withdraw it before announcing another."
+        )
+    return current
+
+
+def _token_id() -> int | None:
+    from flask import g, has_request_context
+
+    token = g.get("api_token") if has_request_context() else None
+    return token.id if token is not None else None

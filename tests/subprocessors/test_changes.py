@@ -1,0 +1,183 @@
+"""Announcing, withdrawing and reading changes; the list at any moment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+
+from registry import clock
+from tests.conftest import NOW
+from tests.factories import Party
+from tests.subprocessors.conftest import entry
+
+
+def announce(client: FlaskClient, party: Party, **body: object) -> dict:
+    body.setdefault("reason", "Second data centre for resilience")
+    response = client.post(
+        f"/api/v1/processors/{party.slug}/changes", json=body, headers=party.headers
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def listed(client: FlaskClient, slug: str, at: str | None = None) -> list[dict]:
+    query = {"at": at} if at else {}
+    response = client.get(f"/api/v1/processors/{slug}/subprocessors", query_string=query)
+    assert response.status_code == 200, response.json
+    return response.json["subprocessors"]
+
+
+def test_added_subprocessor_appears_at_its_moment_without_any_job(
+    client: FlaskClient, processor: Party
+) -> None:
+    effective = NOW + timedelta(days=3)
+    change = announce(
+        client, processor, action="add", subprocessor=entry(), effective_at=effective.isoformat()
+    )
+    assert change["status"] == "announced"
+    assert change["before"] is None and change["after"]["name"] == "Nordhosting"
+    assert listed(client, "ipvoice") == []
+
+    clock.advance(timedelta(days=3))
+    entries = listed(client, "ipvoice")
+    assert [e["name"] for e in entries] == ["Nordhosting"]
+    assert entries[0]["id"] == change["subprocessor_id"]
+    us = next(loc for loc in entries[0]["locations"] if loc["code"] == "US")
+    assert us["assessment"]["requires_consent"] is True
+    got = client.get(f"/api/v1/processors/ipvoice/changes/{change['id']}").json
+    assert got["status"] == "effective"
+
+
+def test_list_at_any_moment_follows_update_remove_and_replace(
+    client: FlaskClient, processor: Party
+) -> None:
+    day = timedelta(days=1)
+    added = announce(
+        client, processor, action="add", subprocessor=entry(), effective_at=(NOW + day).isoformat()
+    )
+    sp = added["subprocessor_id"]
+    clock.advance(2 * day)
+    announce(
+        client,
+        processor,
+        action="update",
+        subprocessor_id=sp,
+        subprocessor={"purpose": "Hosting and backups"},
+        effective_at=(NOW + 5 * day).isoformat(),
+    )
+    clock.advance(4 * day)
+    replaced = announce(
+        client,
+        processor,
+        action="replace",
+        subprocessor_id=sp,
+        subprocessor=entry("Suomicloud", locations=[{"code": "FI", "activities": ["hosting"]}]),
+        effective_at=(NOW + 10 * day).isoformat(),
+    )
+    clock.advance(5 * day)
+    later = announce(
+        client,
+        processor,
+        action="remove",
+        subprocessor_id=replaced["replacement_id"],
+        effective_at=(NOW + 20 * day).isoformat(),
+    )
+    assert later["after"] is None
+
+    def names_at(offset: int) -> list[tuple[str, str]]:
+        moment = (NOW + offset * day + timedelta(hours=1)).isoformat()
+        return [(e["name"], e["purpose"]) for e in listed(client, "ipvoice", moment)]
+
+    assert names_at(0) == []
+    assert names_at(1) == [("Nordhosting", "Hosting of call recordings")]
+    assert names_at(5) == [("Nordhosting", "Hosting and backups")]
+    assert names_at(10) == [("Suomicloud", "Hosting of call recordings")]
+    assert names_at(20) == []
+    assert [e["name"] for e in listed(client, "ipvoice", (NOW + 1 * day).date().isoformat())] == []
+
+
+def test_withdrawn_change_leaves_the_list_as_it_was(client: FlaskClient, processor: Party) -> None:
+    added = announce(
+        client, processor, action="add", subprocessor=entry(), effective_at=NOW.isoformat()
+    )
+    removal = announce(
+        client,
+        processor,
+        action="remove",
+        subprocessor_id=added["subprocessor_id"],
+        effective_at=(NOW + timedelta(days=7)).isoformat(),
+    )
+    withdrawn = client.post(
+        f"/api/v1/processors/ipvoice/changes/{removal['id']}/withdraw",
+        json={"reason": "Customer demand"},
+        headers=processor.headers,
+    )
+    assert withdrawn.status_code == 200
+    assert withdrawn.json["status"] == "withdrawn"
+    clock.advance(timedelta(days=30))
+    assert [e["name"] for e in listed(client, "ipvoice")] == ["Nordhosting"]
+    again = client.post(
+        f"/api/v1/processors/ipvoice/changes/{removal['id']}/withdraw",
+        json={"reason": "twice"},
+        headers=processor.headers,
+    )
+    assert again.status_code == 409
+    assert again.json["state"] == "withdrawn"
+
+
+def test_effective_change_cannot_be_withdrawn(client: FlaskClient, processor: Party) -> None:
+    added = announce(
+        client, processor, action="add", subprocessor=entry(), effective_at=NOW.isoformat()
+    )
+    response = client.post(
+        f"/api/v1/processors/ipvoice/changes/{added['id']}/withdraw",
+        json={"reason": "too late"},
+        headers=processor.headers,
+    )
+    assert response.status_code == 409
+    assert response.json["state"] == "effective"
+
+
+def test_second_pending_change_for_one_subprocessor_is_conflict(
+    client: FlaskClient, processor: Party
+) -> None:
+    added = announce(
+        client, processor, action="add", subprocessor=entry(), effective_at=NOW.isoformat()
+    )
+    sp = added["subprocessor_id"]
+    announce(
+        client,
+        processor,
+        action="remove",
+        subprocessor_id=sp,
+        effective_at=(NOW + timedelta(days=5)).isoformat(),
+    )
+    second = client.post(
+        "/api/v1/processors/ipvoice/changes",
+        json={
+            "action": "update",
+            "subprocessor_id": sp,
+            "subprocessor": {"purpose": "Other purpose"},
+            "reason": "Another change",
+        },
+        headers=processor.headers,
+    )
+    assert second.status_code == 409
+
+
+def test_changes_are_listed_by_status(client: FlaskClient, processor: Party) -> None:
+    announce(client, processor, action="add", subprocessor=entry("A"), effective_at=NOW.isoformat())
+    announce(
+        client,
+        processor,
+        action="add",
+        subprocessor=entry("B"),
+        effective_at=(NOW + timedelta(days=2)).isoformat(),
+    )
+    all_changes = client.get("/api/v1/processors/ipvoice/changes").json
+    assert [c["after"]["name"] for c in all_changes] == ["B", "A"]
+    announced = client.get("/api/v1/processors/ipvoice/changes?status=announced").json
+    assert [c["after"]["name"] for c in announced] == ["B"]
+    effective = client.get("/api/v1/processors/ipvoice/changes?status=effective").json
+    assert [c["after"]["name"] for c in effective] == ["A"]
