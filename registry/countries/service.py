@@ -101,9 +101,13 @@ def adequacy_table(at: date) -> dict[str, Any]:
     }
 
 
-@functools.cache
 def change_dates() -> list[date]:
     """Every day on which some assessment or the table differs from the day before."""
+    return list(_change_dates())
+
+
+@functools.cache
+def _change_dates() -> tuple[date, ...]:
     days: set[date] = set()
     for decision in load().decisions:
         days.add(decision.in_effect_from)
@@ -112,7 +116,7 @@ def change_dates() -> list[date]:
             warn_from = _expiry_warning_from(decision)
             if warn_from is not None:
                 days.add(warn_from)
-    return sorted(days)
+    return tuple(sorted(days))
 
 
 def country_name(code: str, language: str) -> str:
