@@ -128,7 +128,15 @@ def handle_http_exception(error: HTTPException) -> Response:
     errors = data.get("errors") or data.get("messages")
     if errors:
         # webargs nests messages under their location ("json", "query"); drop that level.
-        if isinstance(errors, Mapping) and set(errors) <= {"json", "query", "headers", "form"}:
+        if isinstance(errors, Mapping) and set(errors) <= {
+            "json",
+            "query",
+            "path",
+            "headers",
+            "cookies",
+            "form",
+            "files",
+        }:
             errors = {k: v for location in errors.values() for k, v in location.items()}
         extra["errors"] = flatten_errors(errors)
     detail = data.get("message")
