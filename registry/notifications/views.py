@@ -1,3 +1,162 @@
+"""Subscriptions (public), the pages behind the links in mail, and the delivery evidence.
+
+A confirmation token that is unknown, expired or spent answers 422 naming ``token``
+(``POST /subscriptions/confirm``); an unknown unsubscribe token answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-bp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="notifications")
+from registry.auth import current_org, requires
+from registry.errors import Problem
+from registry.extensions import limiter
+from registry.notifications import pages, service
+from registry.notifications.models import Delivery, Subscription, SubscriptionStatus
+from registry.notifications.schemas import (
+    ConfirmSchema,
+    DeliveryQuerySchema,
+    DeliverySchema,
+    SubscribeSchema,
+    SubscriptionAcceptedSchema,
+    SubscriptionStateSchema,
+)
+from registry.organisations import service as organisations
+from registry.organisations.models import OrgKind
+from registry.pagination import paginated
+
+bp = Blueprint(
+    "notifications",
+    __name__,
+    url_prefix="/api/v1",
+    description="Subscriptions to a processor's changes, and who was told what",
+)
+
+ACCEPTED = {
+    "status": "accepted",
+    "detail": "If this address can be subscribed, a confirmation mail is on its way.",
+}
+HTML_PAGE = {"description": "A small HTML page", "content": {"text/html": {"schema": {}}}}
+
+
+def _subscribe_limit() -> str:
+    return str(current_app.config["SUBSCRIBE_RATE_LIMIT"])
+
+
+def _state(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "processor": service.processor_of(subscription).slug,
+        "status": subscription.status,
+        "language": subscription.language,
+    }
+
+
+def _wants_html() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html"
+
+
+@bp.route("/processors/<slug>/subscriptions", methods=["POST"])
+@limiter.limit(_subscribe_limit)
+@bp.arguments(SubscribeSchema)
+@bp.response(202, SubscriptionAcceptedSchema)
+def subscribe(data: dict[str, Any], slug: str) -> dict[str, str]:
+    """Subscribe an address to a processor's changes (double opt-in); always 202."""
+    processor = organisations.get_by_slug_or_404(slug, kind=OrgKind.PROCESSOR)
+    service.subscribe(processor=processor, email=data["email"], language=data["language"])
+    return ACCEPTED
+
+
+@bp.route("/subscriptions/confirm", methods=["POST"])
+@bp.arguments(ConfirmSchema)
+@bp.response(200, SubscriptionStateSchema)
+def confirm(data: dict[str, str]) -> dict[str, Any]:
+    """Confirm a subscription with the token from the confirmation mail."""
+    return _state(service.confirm_subscription(token=data["token"]))
+
+
+@bp.route("/subscriptions/confirm/<token>", methods=["GET"])
+@bp.doc(responses={"200": HTML_PAGE, "404": HTML_PAGE})
+def confirm_page(token: str) -> Response:
+    """Show the page behind the confirmation link: a button, nothing confirmed yet."""
+    subscription = service.find_by_confirm_token(token)
+    if subscription is None or subscription.status is SubscriptionStatus.UNSUBSCRIBED:
+        return pages.page("invalid", language=None, status=404)
+    processor = service.processor_of(subscription).name
+    if subscription.status is SubscriptionStatus.CONFIRMED:
+        return pages.page("confirmed", language=subscription.language, processor=processor)
+    return pages.page(
+        "confirm",
+        language=subscription.language,
+        processor=processor,
+        action=request.path,
+        button="confirm_button",
+    )
+
+
+@bp.route("/subscriptions/confirm/<token>", methods=["POST"])
+@bp.doc(responses={"200": HTML_PAGE, "404": HTML_PAGE})
+def confirm_from_page(token: str) -> Response:
+    """Confirm a subscription from the page's button."""
+    try:
+        subscription = service.confirm_subscription(token=token)
+    except Problem:
+        return pages.page("invalid", language=None, status=404)
+    processor = service.processor_of(subscription).name
+    return pages.page("confirmed", language=subscription.language, processor=processor)
+
+
+@bp.route("/subscriptions/unsubscribe/<token>", methods=["GET"])
+@bp.doc(responses={"200": HTML_PAGE, "404": HTML_PAGE})
+def unsubscribe_page(token: str) -> Response:
+    """Show the page behind the unsubscribe link: a button; a GET never unsubscribes."""
+    subscription = service.find_by_unsubscribe_token(token)
+    if subscription is None:
+        return pages.page("invalid", language=None, status=404)
+    processor = service.processor_of(subscription).name
+    if subscription.status is SubscriptionStatus.UNSUBSCRIBED:
+        return pages.page("unsubscribed", language=subscription.language, processor=processor)
+    return pages.page(
+        "unsubscribe",
+        language=subscription.language,
+        processor=processor,
+        action=request.path,
+        button="unsubscribe_button",
+        fields={"List-Unsubscribe": "One-Click"},
+    )
+
+
+@bp.route("/subscriptions/unsubscribe/<token>", methods=["POST"])
+@bp.response(200, SubscriptionStateSchema)
+@bp.doc(responses={"200": {"content": {"text/html": {"schema": {}}}}})
+def unsubscribe(token: str) -> Any:
+    """Unsubscribe in one click (RFC 8058); no token needed, repeating changes nothing."""
+    if _wants_html():
+        try:
+            subscription = service.unsubscribe(token=token)
+        except Problem:
+            return pages.page("invalid", language=None, status=404)
+        processor = service.processor_of(subscription).name
+        return pages.page("unsubscribed", language=subscription.language, processor=processor)
+    return _state(service.unsubscribe(token=token))
+
+
+@bp.route("/deliveries", methods=["GET"])
+@requires("processor", "controller")
+@bp.arguments(DeliveryQuerySchema, location="query")
+@bp.response(200, DeliverySchema(many=True))
+@paginated(bp)
+def list_deliveries(query: dict[str, Any]) -> Any:
+    """List deliveries: a processor's sent notices, or those addressed to a controller."""
+    return service.deliveries_query(organisation=current_org(), **query)
+
+
+@bp.route("/deliveries/<int:delivery_id>/retry", methods=["POST"])
+@requires("processor")
+@bp.response(200, DeliverySchema)
+def retry_delivery(delivery_id: int) -> Delivery:
+    """Requeue a dead or failed delivery now and lift its address's suppression."""
+    return service.retry_delivery(processor=current_org(), delivery_id=delivery_id)

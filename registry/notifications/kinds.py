@@ -1,0 +1,211 @@
+"""The registry of notice kinds: who is told, with what facts, through which templates.
+
+A notice kind is one thing that can happen and must be told (a change announced, an
+objection filed, …). Each kind names three things:
+
+- ``recipients(notice) -> list[Recipient]``: everyone to tell. Called by the worker when it
+  expands the notice, in the worker's own transaction — never in the request that caused it.
+- ``context(notice, recipient) -> dict``: the facts for the templates, for one recipient. The
+  worker adds the common keys of ``base_context`` (processor, language, links).
+- ``template``: a folder under ``registry/templates/email/`` laid out per language::
+
+      email/<template>/<lang>/subject.txt   one line
+      email/<template>/<lang>/body.txt      plain text
+      email/<template>/<lang>/body.html     HTML, autoescaped (extend "email/_layout.html")
+
+  ``<lang>`` is ``nl`` or ``en`` (``SUPPORTED_LANGUAGES``); both must exist.
+
+Another domain registers its kinds in ``registry/<domain>/notifications.py`` at import time;
+``load_kinds()`` imports every such module, so nothing here has to be edited::
+
+    # registry/objections/notifications.py
+    from registry.notifications.kinds import Recipient, agreement_recipients, register_kind
+
+    def _recipients(notice):
+        return agreement_recipients(agreement_id=notice.agreement_id)
+
+    def _context(notice, recipient):
+        return {"objection": ...}
+
+    register_kind(
+        "objection_filed", recipients=_recipients, context=_context, subscriber_visible=False
+    )
+
+and queues a notice from its service, in the same transaction as the cause::
+
+    from registry.notifications.service import queue_notice
+    queue_notice(kind="objection_filed", processor_id=..., objection_id=..., agreement_id=...)
+
+``subscriber_visible=False`` (the default) guarantees that public subscribers never receive
+the kind, whatever ``recipients`` returns: objections and consents stay between the parties.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from registry.notifications.models import Notice
+
+SUPPORTED_LANGUAGES = ("nl", "en")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address to tell, and in which capacity.
+
+    ``contractual``: a contact named in an agreement (or an organisation's own address);
+    told because the contract says so, so the mail has no unsubscribe link.
+    A subscriber has ``subscription_id`` and ``unsubscribe_token``; its mail carries
+    ``List-Unsubscribe`` (RFC 2369) and ``List-Unsubscribe-Post`` (RFC 8058).
+    ``extra`` carries kind-specific facts for ``context`` (e.g. an agreement's deadline).
+    """
+
+    email: str
+    language: str
+    contractual: bool
+    organisation_id: int | None = None
+    agreement_id: int | None = None
+    subscription_id: int | None = None
+    unsubscribe_token: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_subscriber(self) -> bool:
+        return self.subscription_id is not None and self.unsubscribe_token is not None
+
+
+RecipientsFn = Callable[["Notice"], list[Recipient]]
+ContextFn = Callable[["Notice", Recipient], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    name: str
+    recipients: RecipientsFn
+    context: ContextFn
+    template: str
+    subscriber_visible: bool
+    # Keys of Notice.data that are secrets needed only to render (a confirm token): dropped
+    # from the notice once rendered, and the sent mail's body is not kept in the outbox.
+    secret_data: tuple[str, ...] = ()
+
+
+_KINDS: dict[str, NoticeKind] = {}
+_loaded = False
+
+
+def register_kind(
+    name: str,
+    *,
+    recipients: RecipientsFn,
+    context: ContextFn,
+    template: str | None = None,
+    subscriber_visible: bool = False,
+    secret_data: tuple[str, ...] = (),
+) -> NoticeKind:
+    """Register a notice kind; ``template`` defaults to the kind's name."""
+    existing = _KINDS.get(name)
+    kind = NoticeKind(
+        name=name,
+        recipients=recipients,
+        context=context,
+        template=template or name,
+        subscriber_visible=subscriber_visible,
+        secret_data=secret_data,
+    )
+    # Re-importing a module (tests, reloads) registers the same functions again: fine.
+    if existing is not None and existing.recipients.__module__ != recipients.__module__:
+        raise ValueError(f"notice kind {name!r} is registered already by another module")
+    _KINDS[name] = kind
+    return kind
+
+
+def get_kind(name: str) -> NoticeKind:
+    load_kinds()
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise LookupError(f"unknown notice kind {name!r}; register it first") from None
+
+
+def registered_kinds() -> list[str]:
+    load_kinds()
+    return sorted(_KINDS)
+
+
+def load_kinds() -> None:
+    """Import every ``registry/<domain>/notifications.py`` so their kinds are registered."""
+    global _loaded
+    if _loaded:
+        return
+    import registry
+
+    importlib.import_module("registry.notifications.notices")
+    for package in pkgutil.iter_modules(registry.__path__):
+        if not package.ispkg:
+            continue
+        module = f"registry.{package.name}.notifications"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+    _loaded = True
+
+
+def shared(notice: Notice, key: Any, compute: Callable[[], Any]) -> Any:
+    """Compute once per notice while it is being expanded, for all its recipients.
+
+    A context function runs once per recipient; facts that are the same for everyone
+    reading one language (a diff, an assessment) belong here, keyed e.g. by language.
+    """
+    cache: dict[Any, Any] = notice.__dict__.setdefault("_shared_render_cache", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+# --- recipient helpers other domains can use --------------------------------------------------
+
+
+def agreement_recipients(*, agreement_id: int, **extra: Any) -> list[Recipient]:
+    """The notify_emails of one agreement, in its language (contractual)."""
+    from registry.agreements.models import Agreement
+    from registry.extensions import db
+
+    agreement = db.session.get(Agreement, agreement_id)
+    if agreement is None:
+        return []
+    return [
+        Recipient(
+            email=email,
+            language=agreement.language,
+            contractual=True,
+            organisation_id=agreement.controller_id,
+            agreement_id=agreement.id,
+            extra={"agreement_reference": agreement.reference, **extra},
+        )
+        for email in agreement.notify_emails
+    ]
+
+
+def organisation_recipient(*, organisation_id: int, **extra: Any) -> list[Recipient]:
+    """An organisation's own contact address (e.g. the processor's privacy desk)."""
+    from registry.extensions import db
+    from registry.organisations.models import Organisation
+
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        return []
+    return [
+        Recipient(
+            email=organisation.email,
+            language=organisation.language,
+            contractual=True,
+            organisation_id=organisation.id,
+            extra=extra,
+        )
+    ]

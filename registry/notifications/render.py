@@ -1,0 +1,144 @@
+"""Render one notice for one recipient: subject, text, HTML and the headers of the mail.
+
+Templates live in ``registry/templates/email/<template>/<lang>/{subject.txt, body.txt,
+body.html}`` and are rendered with the app's Jinja environment: ``.html`` is autoescaped,
+``.txt`` is not. Dates go through Flask-Babel under ``force_locale(lang)``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import format_date as babel_format_date
+from flask_babel import format_time as babel_format_time
+
+from registry.extensions import db
+from registry.notifications.kinds import SUPPORTED_LANGUAGES, NoticeKind, Recipient
+from registry.notifications.models import Notice
+from registry.organisations.models import Organisation
+
+_AT = {"nl": "{date} om {time} UTC", "en": "{date} at {time} UTC"}
+
+
+def language_of(recipient: Recipient) -> str:
+    return recipient.language if recipient.language in SUPPORTED_LANGUAGES else "en"
+
+
+def base_url() -> str:
+    return str(current_app.config["BASE_URL"]).rstrip("/")
+
+
+def mail_host() -> str:
+    """The domain part of Message-IDs and List-Id: this service's host name."""
+    return urlsplit(base_url()).hostname or "localhost"
+
+
+def new_message_id() -> str:
+    """A Message-ID chosen once per delivery and kept across retries (receivers dedupe)."""
+    return f"<delivery-{uuid.uuid4().hex}@{mail_host()}>"
+
+
+def unsubscribe_url(token: str) -> str:
+    return f"{base_url()}/api/v1/subscriptions/unsubscribe/{token}"
+
+
+def unsubscribe_mailto(token: str) -> str:
+    address = current_app.config.get("UNSUBSCRIBE_MAILTO") or sender_address()
+    return f"mailto:{address}?subject={quote('unsubscribe ' + token)}"
+
+
+def sender_address() -> str:
+    sender = current_app.extensions["mail"].default_sender or "registry@localhost"
+    if isinstance(sender, tuple):
+        return str(sender[1])
+    return str(sender).rpartition("<")[2].rstrip(">").strip()
+
+
+def format_date(value: date | datetime | None) -> str:
+    """A long date in the current (forced) locale: 4 januari 2027 / January 4, 2027."""
+    if value is None:
+        return "—"
+    return str(babel_format_date(value, "long"))
+
+
+def format_datetime(value: datetime | None, language: str) -> str:
+    """Date and time in UTC, spelled for the reader: 4 januari 2027 om 09:00 UTC."""
+    if value is None:
+        return "—"
+    return _AT[language].format(
+        date=babel_format_date(value, "long"), time=babel_format_time(value, "HH:mm")
+    )
+
+
+def sentence_end(text: str) -> str:
+    """End a sentence with ``text`` without doubling a final full stop (… B.V.)."""
+    return text if text.endswith(".") else f"{text}."
+
+
+def base_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
+    """What every template may use, whatever its kind."""
+    language = language_of(recipient)
+    processor = db.session.get(Organisation, notice.processor_id)
+    context: dict[str, Any] = {
+        "notice": notice,
+        "recipient": recipient,
+        "language": language,
+        "processor": processor,
+        "base_url": base_url(),
+        "public_list_url": (
+            f"{base_url()}/api/v1/processors/{processor.slug}/subprocessors" if processor else None
+        ),
+        "unsubscribe_url": None,
+        "format_date": format_date,
+        "sentence_end": sentence_end,
+        "format_datetime": lambda value: format_datetime(value, language),
+    }
+    if recipient.is_subscriber and recipient.unsubscribe_token:
+        context["unsubscribe_url"] = unsubscribe_url(recipient.unsubscribe_token)
+    return context
+
+
+def headers_for(notice: Notice, recipient: Recipient) -> dict[str, str]:
+    language = language_of(recipient)
+    headers = {
+        # RFC 3834: automatic mail; vacation responders stay quiet.
+        "Auto-Submitted": "auto-generated",
+        "Content-Language": language,
+    }
+    if recipient.is_subscriber and recipient.unsubscribe_token:
+        processor = db.session.get(Organisation, notice.processor_id)
+        slug = processor.slug if processor else str(notice.processor_id)
+        headers["List-Id"] = f"<{slug}.subprocessors.{mail_host()}>"
+        headers["List-Unsubscribe"] = (
+            f"<{unsubscribe_url(recipient.unsubscribe_token)}>, "
+            f"<{unsubscribe_mailto(recipient.unsubscribe_token)}>"
+        )
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
+def render(kind: NoticeKind, notice: Notice, recipient: Recipient) -> dict[str, Any]:
+    """The payload of one delivery: subject, text, html, headers, sender name, reply-to."""
+    language = language_of(recipient)
+    environment = current_app.jinja_env
+    folder = f"email/{kind.template}/{language}"
+    with force_locale(language):
+        context = base_context(notice, recipient)
+        context.update(kind.context(notice, recipient))
+        subject = environment.get_template(f"{folder}/subject.txt").render(context)
+        text = environment.get_template(f"{folder}/body.txt").render(context)
+        html = environment.get_template(f"{folder}/body.html").render(context)
+    processor = context.get("processor")
+    return {
+        "subject": " ".join(subject.split()),
+        "text": text.strip() + "\n",
+        "html": html,
+        "headers": headers_for(notice, recipient),
+        "from_name": processor.name if processor is not None else None,
+        "reply_to": processor.email if processor is not None else None,
+    }

@@ -1,0 +1,286 @@
+"""Notices, public subscriptions, and the evidence of who was told what.
+
+``queue_notice`` is what every other domain calls: it writes one row in the caller's
+transaction, whatever the number of recipients. The worker (``worker.py``) expands it later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import contains_eager
+
+from registry import clock
+from registry.audit import service as audit
+from registry.errors import Conflict, Invalid, NotFound
+from registry.extensions import db
+from registry.notifications.kinds import get_kind
+from registry.notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    Notice,
+    Subscription,
+    SubscriptionStatus,
+    SuppressedAddress,
+)
+from registry.organisations.models import Organisation, OrgKind
+
+RETRYABLE = frozenset({DeliveryStatus.DEAD, DeliveryStatus.FAILED})
+
+
+def queue_notice(
+    *,
+    kind: str,
+    processor_id: int,
+    change_id: int | None = None,
+    objection_id: int | None = None,
+    agreement_id: int | None = None,
+    subscription_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> Notice:
+    """Add a notice to the current transaction (flushed, never committed)."""
+    get_kind(kind)  # an unknown kind fails the cause, not the worker later
+    notice = Notice(
+        kind=kind,
+        processor_id=processor_id,
+        change_id=change_id,
+        objection_id=objection_id,
+        agreement_id=agreement_id,
+        subscription_id=subscription_id,
+        data=data or {},
+        created_at=clock.now(),
+    )
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+# --- subscriptions ---------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def subscribe(*, processor: Organisation, email: str, language: str) -> None:
+    """Ask to follow a processor's changes; sends at most one confirmation mail per window.
+
+    Says nothing about the outcome, so the answer cannot reveal who subscribes.
+    """
+    address = normalise_email(email)
+    moment = clock.now()
+    subscription = db.session.scalar(
+        select(Subscription).where(
+            Subscription.processor_id == processor.id, Subscription.email == address
+        )
+    )
+    if subscription is None:
+        subscription = Subscription(
+            processor_id=processor.id,
+            email=address,
+            language=language,
+            status=SubscriptionStatus.PENDING,
+            unsubscribe_token=secrets.token_urlsafe(32),
+            created_at=moment,
+        )
+        db.session.add(subscription)
+    elif subscription.status is SubscriptionStatus.CONFIRMED:
+        return
+    resend_window = timedelta(minutes=current_app.config["SUBSCRIPTION_RESEND_MINUTES"])
+    sent_at = subscription.confirmation_sent_at
+    if (
+        subscription.status is SubscriptionStatus.PENDING
+        and sent_at is not None
+        and moment - sent_at < resend_window
+    ):
+        return
+    token = secrets.token_urlsafe(32)
+    subscription.status = SubscriptionStatus.PENDING
+    subscription.language = language
+    subscription.confirm_token_hash = hash_token(token)
+    subscription.confirm_expires_at = moment + timedelta(
+        hours=current_app.config["SUBSCRIPTION_CONFIRM_HOURS"]
+    )
+    subscription.confirmation_sent_at = moment
+    db.session.flush()
+    queue_notice(
+        kind="subscription_confirm",
+        processor_id=processor.id,
+        subscription_id=subscription.id,
+        data={"token": token, "expires_at": subscription.confirm_expires_at.isoformat()},
+    )
+    audit.record(
+        action="subscription.requested",
+        object_type="subscription",
+        object_id=subscription.id,
+        processor_id=processor.id,
+    )
+
+
+def find_by_confirm_token(token: str) -> Subscription | None:
+    digest = hash_token(token)
+    subscription = db.session.scalar(
+        select(Subscription).where(Subscription.confirm_token_hash == digest)
+    )
+    if subscription is None or not hmac.compare_digest(
+        subscription.confirm_token_hash or "", digest
+    ):
+        return None
+    return subscription
+
+
+def confirm_subscription(*, token: str) -> Subscription:
+    """Confirm with the token from the mail; again with the same token changes nothing.
+
+    An unknown, expired or spent token is 422 naming ``token``: the answer does not say
+    which, so it cannot be used to probe tokens.
+    """
+    subscription = find_by_confirm_token(token)
+    if subscription is None:
+        raise Invalid("token", "Unknown or expired confirmation token.")
+    if subscription.status is SubscriptionStatus.CONFIRMED:
+        return subscription
+    expires_at = subscription.confirm_expires_at
+    if (
+        subscription.status is not SubscriptionStatus.PENDING
+        or expires_at is None
+        or expires_at <= clock.now()
+    ):
+        raise Invalid("token", "Unknown or expired confirmation token.")
+    subscription.status = SubscriptionStatus.CONFIRMED
+    subscription.confirmed_at = clock.now()
+    audit.record(
+        action="subscription.confirmed",
+        object_type="subscription",
+        object_id=subscription.id,
+        processor_id=subscription.processor_id,
+    )
+    return subscription
+
+
+def find_by_unsubscribe_token(token: str) -> Subscription | None:
+    subscription = db.session.scalar(
+        select(Subscription).where(Subscription.unsubscribe_token == token)
+    )
+    if subscription is None or not hmac.compare_digest(subscription.unsubscribe_token, token):
+        return None
+    return subscription
+
+
+def unsubscribe(*, token: str) -> Subscription:
+    """Stop all mail to this subscription (RFC 8058 one-click); idempotent."""
+    subscription = find_by_unsubscribe_token(token)
+    if subscription is None:
+        raise NotFound("No subscription with this unsubscribe link.")
+    if subscription.status is SubscriptionStatus.UNSUBSCRIBED:
+        return subscription
+    subscription.status = SubscriptionStatus.UNSUBSCRIBED
+    subscription.unsubscribed_at = clock.now()
+    # An old confirmation link must not subscribe the address again.
+    subscription.confirm_token_hash = None
+    subscription.confirm_expires_at = None
+    audit.record(
+        action="subscription.unsubscribed",
+        object_type="subscription",
+        object_id=subscription.id,
+        processor_id=subscription.processor_id,
+    )
+    return subscription
+
+
+def processor_of(subscription: Subscription) -> Organisation:
+    organisation = db.session.get(Organisation, subscription.processor_id)
+    assert organisation is not None
+    return organisation
+
+
+# --- suppression -----------------------------------------------------------------------------
+
+
+def suppressed_among(addresses: list[str]) -> set[str]:
+    if not addresses:
+        return set()
+    lowered = {normalise_email(a) for a in addresses}
+    found = db.session.scalars(
+        select(SuppressedAddress.email).where(SuppressedAddress.email.in_(lowered))
+    )
+    return set(found)
+
+
+def lift_suppression(*, email: str) -> bool:
+    result = db.session.execute(
+        delete(SuppressedAddress).where(SuppressedAddress.email == normalise_email(email))
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+def deliveries_query(
+    *,
+    organisation: Organisation,
+    change_id: int | None = None,
+    status: DeliveryStatus | None = None,
+    kind: str | None = None,
+) -> Select[Delivery]:
+    """Deliveries a processor sent, or those addressed to a controller; newest first."""
+    statement = (
+        select(Delivery)
+        .join(Delivery.notice)
+        .options(contains_eager(Delivery.notice))
+        .order_by(Delivery.id.desc())
+    )
+    if organisation.kind is OrgKind.PROCESSOR:
+        statement = statement.where(Delivery.processor_id == organisation.id)
+    else:
+        statement = statement.where(Delivery.organisation_id == organisation.id)
+    if change_id is not None:
+        statement = statement.where(Notice.change_id == change_id)
+    if status is not None:
+        statement = statement.where(Delivery.status == status)
+    if kind is not None:
+        statement = statement.where(Notice.kind == kind)
+    return statement
+
+
+def retry_delivery(*, processor: Organisation, delivery_id: int) -> Delivery:
+    """Send a dead or failed delivery again now, lifting its address's suppression."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.processor_id != processor.id:
+        raise NotFound(f"No delivery {delivery_id}.")
+    if delivery.status not in RETRYABLE:
+        raise Conflict(
+            f"A {delivery.status.value} delivery cannot be retried; only dead or failed ones.",
+            state=delivery.status.value,
+        )
+    previous = {
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+    }
+    lifted = lift_suppression(email=delivery.recipient)
+    delivery.status = DeliveryStatus.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = clock.now()
+    delivery.claimed_until = None
+    audit.record(
+        action="delivery.retried",
+        object_type="delivery",
+        object_id=delivery.id,
+        processor_id=delivery.processor_id,
+        controller_id=delivery.organisation_id,
+        agreement_id=delivery.agreement_id,
+        data={**previous, "suppression_lifted": lifted},
+    )
+    return delivery

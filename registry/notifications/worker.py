@@ -1,0 +1,424 @@
+"""The delivery worker: queue effect notices, expand notices, claim, send and mark deliveries.
+
+Each step runs in transactions of its own, so any number of workers can run at once:
+
+1. Changes that took effect get their "took effect" notice, exactly once (the step holds a
+   lock: a PostgreSQL advisory lock, or SQLite's write lock).
+2. Each unexpanded notice is claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, an atomic
+   ``UPDATE … RETURNING`` on SQLite) and turned into one rendered delivery per recipient in
+   the same transaction: a crash leaves the notice unexpanded, never half expanded.
+3. Due deliveries are claimed the same way with a lease (``claimed_until``): a worker that
+   dies mid-batch gives its claims back when the lease runs out. The claim commits before
+   anything is sent.
+4. A batch goes out over one SMTP connection; each delivery is marked by its own result,
+   only while this worker still holds its claim.
+
+Delivery is at-least-once (a crash between sending and marking sends again after the
+lease); the stable Message-ID lets receivers drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from flask import Flask, current_app
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from registry import clock
+from registry.audit import service as audit
+from registry.extensions import db
+from registry.notifications import render
+from registry.notifications.kinds import get_kind
+from registry.notifications.models import Delivery, DeliveryStatus, Notice, SuppressedAddress
+from registry.notifications.service import normalise_email, queue_notice, suppressed_among
+from registry.notifications.transports import (
+    Outcome,
+    OutgoingMail,
+    Result,
+    Transport,
+    transport_for_app,
+)
+
+log = logging.getLogger(__name__)
+
+_EFFECT_LOCK = zlib.crc32(b"registry.notifications.effect_notices")
+DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+
+
+@dataclass
+class Stats:
+    effect_notices: int = 0
+    notices_expanded: int = 0
+    deliveries_created: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def sent(self) -> int:
+        return self.outcomes[Outcome.SENT.value]
+
+    @property
+    def idle(self) -> bool:
+        return not (self.effect_notices or self.notices_expanded or sum(self.outcomes.values()))
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "effect_notices": self.effect_notices,
+            "notices_expanded": self.notices_expanded,
+            "deliveries_created": self.deliveries_created,
+            "sent": self.outcomes[Outcome.SENT.value],
+            "retry": self.outcomes[Outcome.RETRY.value],
+            "dead": self.outcomes[Outcome.DEAD.value],
+        }
+
+
+def run_once(
+    app: Flask | None = None, *, transport: Transport | None = None, max_batches: int = 1000
+) -> Stats:
+    """One pass: queue effect notices, expand every notice, send every due delivery."""
+    if app is not None:
+        with app.app_context():
+            return run_once(transport=transport, max_batches=max_batches)
+    stats = Stats()
+    stats.effect_notices = queue_effect_notices()
+    while (created := expand_next_notice()) is not None:
+        stats.notices_expanded += 1
+        stats.deliveries_created += created
+    transport = transport or transport_for_app()
+    for _ in range(max_batches):
+        results = send_due(transport=transport)
+        if not results:
+            break
+        stats.outcomes.update(r.outcome.value for r in results)
+    return stats
+
+
+def run_forever(app: Flask | None = None, *, stop: threading.Event | None = None) -> None:
+    """Poll every WORKER_POLL_SECONDS until ``stop`` is set (or the process ends)."""
+    flask_app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = stop or threading.Event()
+    poll = float(flask_app.config["WORKER_POLL_SECONDS"])
+    while not stop.is_set():
+        try:
+            stats = run_once(flask_app)
+        except Exception:
+            # A database hiccup must not end the worker; the next pass starts afresh.
+            log.exception("delivery pass failed")
+            stats = Stats()
+        if stats.idle:
+            stop.wait(poll)
+
+
+# --- 1. notices for changes that took effect ---------------------------------------------------
+
+
+def queue_effect_notices(limit: int = 100) -> int:
+    """Queue the "took effect" notice of every change that became effective."""
+    from registry.subprocessors import service as subprocessors
+
+    total = 0
+    while True:
+        _lock_step()
+        changes = subprocessors.due_effective_changes(at=clock.now(), limit=limit)
+        for change in changes:
+            queue_notice(
+                kind="change_effective", processor_id=change.processor_id, change_id=change.id
+            )
+            subprocessors.mark_effect_noticed(change=change)
+            audit.record(
+                action="change.effective",
+                object_type="change",
+                object_id=change.id,
+                processor_id=change.processor_id,
+                data={"effective_at": change.effective_at.isoformat()},
+            )
+        db.session.commit()
+        total += len(changes)
+        if len(changes) < limit:
+            return total
+
+
+def _lock_step() -> None:
+    """Serialise this step between workers until the transaction ends."""
+    if _dialect() == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EFFECT_LOCK})
+    else:
+        # SQLite: a write first takes the database's write lock (waiting for busy_timeout),
+        # so the reads that follow see every earlier worker's committed marks.
+        db.session.execute(update(Notice).where(Notice.id == -1).values(kind=Notice.kind))
+
+
+# --- 2. expanding a notice into deliveries ---------------------------------------------------
+
+
+def expand_next_notice() -> int | None:
+    """Claim one unexpanded notice and write its deliveries; None when there is none."""
+    notice = _claim_notice()
+    if notice is None:
+        db.session.rollback()
+        return None
+    try:
+        created = expand(notice)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return created
+
+
+def _claim_notice() -> Notice | None:
+    moment = clock.now()
+    if _dialect() == "postgresql":
+        notice = db.session.scalar(
+            select(Notice)
+            .where(Notice.expanded_at.is_(None))
+            .order_by(Notice.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if notice is not None:
+            notice.expanded_at = moment
+        return notice
+    first = (
+        select(Notice.id)
+        .where(Notice.expanded_at.is_(None))
+        .order_by(Notice.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    claimed = db.session.execute(
+        update(Notice)
+        .where(Notice.id == first, Notice.expanded_at.is_(None))
+        .values(expanded_at=moment)
+        .returning(Notice.id)
+    ).scalar()
+    return db.session.get(Notice, claimed) if claimed is not None else None
+
+
+def expand(notice: Notice) -> int:
+    """Render one delivery per recipient of ``notice``; suppressed addresses get a dead row."""
+    kind = get_kind(notice.kind)
+    recipients = kind.recipients(notice)
+    if not kind.subscriber_visible:
+        recipients = [r for r in recipients if r.subscription_id is None]
+    suppressed = suppressed_among([r.email for r in recipients])
+    moment = clock.now()
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for recipient in recipients:
+        address = normalise_email(recipient.email)
+        if address in seen:
+            continue
+        seen.add(address)
+        is_suppressed = address in suppressed
+        rows.append(
+            {
+                "notice_id": notice.id,
+                "channel": "email",
+                "recipient": recipient.email,
+                "language": render.language_of(recipient),
+                "organisation_id": recipient.organisation_id,
+                "agreement_id": recipient.agreement_id,
+                "subscription_id": recipient.subscription_id,
+                "processor_id": notice.processor_id,
+                "message_id": render.new_message_id(),
+                "payload": render.render(kind, notice, recipient),
+                "status": DeliveryStatus.DEAD if is_suppressed else DeliveryStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": moment,
+                "last_error": "address suppressed after a permanent failure"
+                if is_suppressed
+                else None,
+                "created_at": moment,
+            }
+        )
+    notice.__dict__.pop("_shared_render_cache", None)
+    if rows:
+        db.session.execute(insert(Delivery), rows)
+    if kind.secret_data:
+        notice.data = {k: v for k, v in notice.data.items() if k not in kind.secret_data}
+    notice.expanded_at = moment
+    return len(rows)
+
+
+# --- 3. claiming due deliveries ----------------------------------------------------------------
+
+
+def claim_due(*, limit: int) -> tuple[dict[int, int], datetime]:
+    """Atomically take up to ``limit`` due deliveries; commits the claim.
+
+    Answers {delivery id: attempt number} and the lease that proves the claim.
+    """
+    moment = clock.now()
+    lease = moment + timedelta(seconds=float(current_app.config.get("DELIVERY_LEASE_SECONDS", 300)))
+    due = (
+        select(Delivery.id)
+        .where(
+            or_(
+                and_(Delivery.status.in_(DUE_STATUSES), Delivery.next_attempt_at <= moment),
+                # A claim whose worker died: its lease ran out.
+                and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_until < moment),
+            )
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if _dialect() == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()))
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_until=lease,
+            attempts=Delivery.attempts + 1,
+        )
+        .returning(Delivery.id, Delivery.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    attempts = {row.id: row.attempts for row in claimed}
+    db.session.commit()
+    return attempts, lease
+
+
+# --- 4. sending and marking --------------------------------------------------------------------
+
+
+def send_due(*, transport: Transport, limit: int | None = None) -> list[Result]:
+    """Claim one batch, send it, mark each delivery; [] when nothing is due."""
+    attempts, lease = claim_due(limit=limit or int(current_app.config["WORKER_BATCH_SIZE"]))
+    if not attempts:
+        return []
+    rows = db.session.execute(
+        select(Delivery.id, Delivery.recipient, Delivery.message_id, Delivery.payload)
+        .where(Delivery.id.in_(attempts))
+        .order_by(Delivery.id)
+    ).all()
+    suppressed = suppressed_among([row.recipient for row in rows])
+    db.session.rollback()  # no transaction stays open while the network is slow
+    results = [
+        Result(row.id, Outcome.DEAD, "address suppressed after a permanent failure")
+        for row in rows
+        if normalise_email(row.recipient) in suppressed
+    ]
+    mails = [
+        OutgoingMail(row.id, row.recipient, row.message_id, row.payload)
+        for row in rows
+        if normalise_email(row.recipient) not in suppressed
+    ]
+    results.extend(transport.send_batch(mails))
+    mark(
+        results,
+        lease=lease,
+        attempts=attempts,
+        recipients={row.id: row.recipient for row in rows},
+    )
+    return results
+
+
+def mark(
+    results: list[Result],
+    *,
+    lease: datetime,
+    attempts: dict[int, int],
+    recipients: dict[int, str],
+) -> None:
+    """Record each outcome, only where this worker's claim still stands."""
+    moment = clock.now()
+    max_attempts = int(current_app.config["DELIVERY_MAX_ATTEMPTS"])
+    scrub = _scrubbed_payloads([r.delivery_id for r in results if r.outcome is Outcome.SENT])
+    updates: list[dict[str, Any]] = []
+    for result in results:
+        values: dict[str, Any] = {"b_id": result.delivery_id, "b_lease": lease}
+        if result.outcome is Outcome.SENT:
+            values.update(status=DeliveryStatus.SENT, sent_at=moment, last_error=None)
+        elif result.outcome is Outcome.DEAD:
+            values.update(status=DeliveryStatus.DEAD, last_error=result.error)
+        elif attempts.get(result.delivery_id, 0) >= max_attempts:
+            values.update(
+                status=DeliveryStatus.DEAD,
+                last_error=f"{result.error} (gave up after {max_attempts} attempts)",
+            )
+        else:
+            values.update(
+                status=DeliveryStatus.FAILED,
+                last_error=result.error,
+                next_attempt_at=moment + backoff(attempts.get(result.delivery_id, 1)),
+            )
+        updates.append(values)
+    _bulk_mark(updates, scrub)
+    refused = {
+        normalise_email(recipients[r.delivery_id]): r.error or "refused"
+        for r in results
+        if r.suppress
+    }
+    for address, reason in sorted(refused.items()):
+        _suppress(address, reason)
+    db.session.commit()
+
+
+def _bulk_mark(updates: list[dict[str, Any]], scrub: dict[int, dict[str, Any]]) -> None:
+    """One executemany per shape of update, each guarded by the claim's lease."""
+    table = cast(Table, Delivery.__table__)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in updates:
+        if values["b_id"] in scrub:
+            values["payload"] = scrub[values["b_id"]]
+        groups.setdefault(tuple(sorted(values)), []).append(values)
+    for keys, batch in groups.items():
+        columns: dict[str, Any] = {k: bindparam(k) for k in keys if not k.startswith("b_")}
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.claimed_until == bindparam("b_lease"),
+                table.c.status == DeliveryStatus.SENDING,
+            )
+            .values(claimed_until=None, **columns)
+        )
+        db.session.execute(statement, batch)
+
+
+def _scrubbed_payloads(sent_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Sent mail of kinds with secrets keeps only its subject in the outbox."""
+    if not sent_ids:
+        return {}
+    rows = db.session.execute(
+        select(Delivery.id, Notice.kind, Delivery.payload)
+        .join(Notice, Notice.id == Delivery.notice_id)
+        .where(Delivery.id.in_(sent_ids))
+    ).all()
+    scrubbed = {}
+    for row in rows:
+        if get_kind(row.kind).secret_data:
+            scrubbed[row.id] = {"subject": row.payload.get("subject"), "scrubbed": True}
+    return scrubbed
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: base·2^(n-1), drawn from its upper half, capped."""
+    config = current_app.config
+    base = float(config["DELIVERY_BACKOFF_SECONDS"])
+    cap = float(config.get("DELIVERY_BACKOFF_MAX_SECONDS", 6 * 3600))
+    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=delay / 2 + random.uniform(0, delay / 2))
+
+
+def _suppress(address: str, reason: str) -> None:
+    values = {"email": address, "reason": reason, "created_at": clock.now()}
+    if _dialect() == "postgresql":
+        statement: Any = postgresql.insert(SuppressedAddress).values(**values)
+    else:
+        statement = sqlite.insert(SuppressedAddress).values(**values)
+    db.session.execute(statement.on_conflict_do_nothing(index_elements=["email"]))
+
+
+def _dialect() -> str:
+    return str(db.engine.dialect.name)
