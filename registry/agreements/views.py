@@ -6,11 +6,17 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from registry.agreements import service, transfers
-from registry.agreements.models import Agreement
+from registry.agreements import consents, overview, service, transfers
+from registry.agreements.consent_schemas import (
+    AgreementTransfersSchema,
+    ConsentInSchema,
+    ConsentQuerySchema,
+    ConsentSchema,
+)
+from registry.agreements.models import Agreement, Consent
 from registry.agreements.schemas import AgreementInSchema, AgreementSchema, TransfersSchema
 from registry.auth import current_org, requires
-from registry.pagination import paginated
+from registry.pagination import MAX_PAGE_SIZE, PAGE_SIZE, paginated
 from registry.params import parse_at
 from registry.subprocessors.schemas import AtQuerySchema
 
@@ -55,3 +61,54 @@ def list_transfers(agreement_id: int, at: str | None) -> dict[str, Any]:
     """Show every sub-processor location as it applies to this controller (Art. 3.1)."""
     agreement = service.get_for_party_or_404(agreement_id=agreement_id, organisation=current_org())
     return transfers.transfers(agreement=agreement, at=parse_at(at))
+
+
+# --- prior consent (Art. 3.1) and the processor's overview of transfers --------------------
+
+
+@bp.route("/agreements/<int:agreement_id>/consents", methods=["POST"])
+@requires("controller")
+@bp.arguments(ConsentInSchema)
+@bp.response(201, ConsentSchema)
+def give_consent(data: dict[str, Any], agreement_id: int) -> Consent:
+    """Give prior consent for a location outside the EEA without adequacy."""
+    return consents.give_consent(controller=current_org(), agreement_id=agreement_id, **data)
+
+
+@bp.route("/agreements/<int:agreement_id>/consents", methods=["GET"])
+@requires("processor", "controller")
+@bp.arguments(ConsentQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, ConsentSchema(many=True))
+@paginated(bp)
+def list_consents(agreement_id: int, active: bool | None) -> Any:
+    """List the consents given under an agreement, newest first."""
+    return consents.consents_of(
+        agreement_id=agreement_id, organisation=current_org(), active=active
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>/consents/<int:consent_id>", methods=["DELETE"])
+@requires("controller")
+@bp.response(200, ConsentSchema)
+def revoke_consent(agreement_id: int, consent_id: int) -> Consent:
+    """Revoke a consent from now on."""
+    return consents.revoke_consent(
+        controller=current_org(), agreement_id=agreement_id, consent_id=consent_id
+    )
+
+
+@bp.route("/transfers", methods=["GET"])
+@requires("processor")
+@bp.arguments(AtQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, AgreementTransfersSchema(many=True))
+@bp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+def transfers_overview(at: str | None, pagination_parameters: Any) -> list[dict[str, Any]]:
+    """Show, per active agreement, the counts by status and the transfers that are blocked."""
+    processor, moment = current_org(), parse_at(at)
+    pagination_parameters.item_count = overview.count_agreements(processor=processor, at=moment)
+    return overview.transfers_overview(
+        processor=processor,
+        at=moment,
+        offset=pagination_parameters.first_item,
+        limit=pagination_parameters.page_size,
+    )

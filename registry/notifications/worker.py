@@ -46,6 +46,7 @@ from registry.notifications.transports import (
     Transport,
     transport_for_app,
 )
+from registry.objections import service as objections
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Stats:
     effect_notices: int = 0
     notices_expanded: int = 0
     deliveries_created: int = 0
+    notices_failed: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -73,6 +75,7 @@ class Stats:
             "effect_notices": self.effect_notices,
             "notices_expanded": self.notices_expanded,
             "deliveries_created": self.deliveries_created,
+            "notices_failed": self.notices_failed,
             "sent": self.outcomes[Outcome.SENT.value],
             "retry": self.outcomes[Outcome.RETRY.value],
             "dead": self.outcomes[Outcome.DEAD.value],
@@ -88,9 +91,18 @@ def run_once(
             return run_once(transport=transport, max_batches=max_batches)
     stats = Stats()
     stats.effect_notices = queue_effect_notices()
-    while (created := expand_next_notice()) is not None:
-        stats.notices_expanded += 1
-        stats.deliveries_created += created
+    # Objection deadlines that passed: one reminder each, claimed atomically.
+    objections.queue_due_reminders(at=clock.now())
+    db.session.commit()
+    broken: set[int] = set()
+    while (expanded := expand_next_notice(skip=broken)) is not None:
+        notice_id, created = expanded
+        if created is None:
+            broken.add(notice_id)
+        else:
+            stats.notices_expanded += 1
+            stats.deliveries_created += created
+    stats.notices_failed = len(broken)
     transport = transport or transport_for_app()
     for _ in range(max_batches):
         results = send_due(transport=transport)
@@ -158,27 +170,37 @@ def _lock_step() -> None:
 # --- 2. expanding a notice into deliveries ---------------------------------------------------
 
 
-def expand_next_notice() -> int | None:
-    """Claim one unexpanded notice and write its deliveries; None when there is none."""
-    notice = _claim_notice()
+def expand_next_notice(*, skip: set[int] | None = None) -> tuple[int, int | None] | None:
+    """Claim one unexpanded notice and write its deliveries.
+
+    Answers (notice id, deliveries written), with None written when expanding failed: the
+    notice then stays unexpanded for the next pass, and ``skip`` keeps this pass going
+    with the others. None when no notice is waiting.
+    """
+    notice = _claim_notice(skip or set())
     if notice is None:
         db.session.rollback()
         return None
+    notice_id, kind = notice.id, notice.kind
     try:
         created = expand(notice)
     except Exception:
         db.session.rollback()
-        raise
+        log.exception("notice %s (%s) could not be expanded; it stays queued", notice_id, kind)
+        return notice_id, None
     db.session.commit()
-    return created
+    return notice_id, created
 
 
-def _claim_notice() -> Notice | None:
+def _claim_notice(skip: set[int]) -> Notice | None:
     moment = clock.now()
+    waiting = select(Notice.id).where(Notice.expanded_at.is_(None))
+    if skip:
+        waiting = waiting.where(Notice.id.not_in(skip))
     if _dialect() == "postgresql":
         notice = db.session.scalar(
             select(Notice)
-            .where(Notice.expanded_at.is_(None))
+            .where(Notice.id.in_(waiting.scalar_subquery()))
             .order_by(Notice.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -186,13 +208,7 @@ def _claim_notice() -> Notice | None:
         if notice is not None:
             notice.expanded_at = moment
         return notice
-    first = (
-        select(Notice.id)
-        .where(Notice.expanded_at.is_(None))
-        .order_by(Notice.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    first = waiting.order_by(Notice.id).limit(1).scalar_subquery()
     claimed = db.session.execute(
         update(Notice)
         .where(Notice.id == first, Notice.expanded_at.is_(None))

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry import clock
 from registry.extensions import Model
 from registry.organisations.models import Organisation
 from registry.types import UTCDateTime
@@ -125,6 +126,10 @@ class Objection(Model):
         """Open past a deadline: unacknowledged after acknowledge_due_at, or unresolved after
         consultation_due_at. At the due moment itself it is still on time."""
         return self.acknowledge_overdue_at(moment) or self.consultation_overdue_at(moment)
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_at(clock.now())
 
 
 class ObjectionMessage(Model):

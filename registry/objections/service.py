@@ -57,7 +57,7 @@ def objections_of(
     state: ObjectionState | None = None,
     change_id: int | None = None,
     agreement_id: int | None = None,
-) -> Select[tuple[Objection]]:
+) -> Select[Objection]:
     """The objections an organisation filed (controller) or received (processor), newest first."""
     column = (
         Objection.processor_id

@@ -1,0 +1,218 @@
+"""Every action from every state, allowed and refused; what each transition writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from registry.audit.models import AuditEvent
+from registry.extensions import db
+from registry.objections.models import TRANSITIONS, ObjectionAction, ObjectionState
+from tests.factories import Party
+from tests.objections.conftest import World, notices
+
+STATES = ("filed", "in_consultation", "resolved", "withdrawn")
+
+# (action, who, path, body) — every step a party can try.
+ACTIONS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
+    "acknowledge": ("processor", "acknowledge", None),
+    "processor_message": ("processor", "messages", {"body": "We can keep support in the EEA."}),
+    "controller_message": ("controller", "messages", {"body": "Which data would go to IN?"}),
+    "resolve": (
+        "processor",
+        "resolve",
+        {"outcome": "safeguards_agreed", "summary": "Support only reads pseudonymised data."},
+    ),
+    "withdraw": ("controller", "withdraw", {"reason": "Our DPO is satisfied."}),
+}
+
+# From each state: the state each action leads to, or None when it is refused (409).
+EXPECTED: dict[str, dict[str, str | None]] = {
+    "filed": {
+        "acknowledge": "in_consultation",
+        "processor_message": "in_consultation",
+        "controller_message": "filed",
+        "resolve": "resolved",
+        "withdraw": "withdrawn",
+    },
+    "in_consultation": {
+        "acknowledge": None,
+        "processor_message": "in_consultation",
+        "controller_message": "in_consultation",
+        "resolve": "resolved",
+        "withdraw": "withdrawn",
+    },
+    "resolved": {name: None for name in ACTIONS},
+    "withdrawn": {name: None for name in ACTIONS},
+}
+
+ALLOWED_FOR = {
+    ("filed", "processor"): ["acknowledge", "message", "resolve"],
+    ("filed", "controller"): ["message", "withdraw"],
+    ("in_consultation", "processor"): ["message", "resolve"],
+    ("in_consultation", "controller"): ["message", "withdraw"],
+    ("resolved", "processor"): [],
+    ("resolved", "controller"): [],
+    ("withdrawn", "processor"): [],
+    ("withdrawn", "controller"): [],
+}
+
+AUDIT_ACTION = {
+    "acknowledge": "objection.acknowledged",
+    "processor_message": "objection.message_posted",
+    "controller_message": "objection.message_posted",
+    "resolve": "objection.resolved",
+    "withdraw": "objection.withdrawn",
+}
+NOTICE_KIND = {
+    "acknowledge": "objection_acknowledged",
+    "processor_message": "objection_message",
+    "controller_message": "objection_message",
+    "resolve": "objection_resolved",
+    "withdraw": "objection_withdrawn",
+}
+
+
+def party(world: World, who: str) -> Party:
+    return world.processor if who == "processor" else world.controller
+
+
+def act(client: FlaskClient, world: World, objection_id: int, name: str) -> Any:
+    who, path, body = ACTIONS[name]
+    return client.post(
+        f"/api/v1/objections/{objection_id}/{path}", json=body, headers=party(world, who).headers
+    )
+
+
+def bring_to(client: FlaskClient, world: World, objection_id: int, state: str) -> None:
+    steps = {
+        "filed": [],
+        "in_consultation": ["acknowledge"],
+        "resolved": ["resolve"],
+        "withdrawn": ["withdraw"],
+    }[state]
+    for step in steps:
+        assert act(client, world, objection_id, step).status_code == 200
+
+
+def test_the_table_covers_the_model() -> None:
+    """The test's table and the model's agree on what each party may do."""
+    assert set(TRANSITIONS) == set(ObjectionState)
+    for state in STATES:
+        for who in ("processor", "controller"):
+            allowed = [
+                a.value
+                for a, parties in TRANSITIONS[ObjectionState(state)].items()
+                if who in parties
+            ]
+            assert allowed == ALLOWED_FOR[(state, who)]
+    assert {a.value for a in ObjectionAction} == {"acknowledge", "message", "resolve", "withdraw"}
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("name", list(ACTIONS))
+def test_action_from_state(
+    world: World, objection: dict[str, Any], client: FlaskClient, state: str, name: str
+) -> None:
+    bring_to(client, world, objection["id"], state)
+    events_before = db.session.scalar(select(db.func.count()).select_from(AuditEvent))
+    notices_before = len(notices())
+
+    response = act(client, world, objection["id"], name)
+    expected = EXPECTED[state][name]
+    who = ACTIONS[name][0]
+    db.session.expire_all()
+
+    if expected is None:
+        assert response.status_code == 409, response.json
+        assert response.mimetype == "application/problem+json"
+        assert response.json["state"] == state
+        assert response.json["allowed_actions"] == ALLOWED_FOR[(state, who)]
+        assert state in response.json["detail"]
+        # Nothing written: no event, no notice, the state unchanged.
+        assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)) == events_before
+        assert len(notices()) == notices_before
+        shown = client.get(
+            f"/api/v1/objections/{objection['id']}", headers=world.controller.headers
+        )
+        assert shown.json["state"] == state
+        return
+
+    assert response.status_code == (201 if "message" in name else 200), response.json
+    assert response.json["state"] == expected
+    assert response.json["allowed_actions"] == ALLOWED_FOR[(expected, who)]
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event is not None
+    assert event.action == AUDIT_ACTION[name]
+    assert (event.object_type, event.object_id) == ("objection", objection["id"])
+    assert event.agreement_id == world.agreement_id
+    assert event.actor_org_id == party(world, who).organisation.id
+    assert event.actor_token_name == f"{party(world, who).slug} test token"
+    assert [n.kind for n in notices()[notices_before:]] == [NOTICE_KIND[name]]
+
+
+def test_a_processor_answer_acknowledges_but_a_controller_message_does_not(
+    world: World, objection: dict[str, Any], client: FlaskClient
+) -> None:
+    controller_says = act(client, world, objection["id"], "controller_message")
+    assert controller_says.json["state"] == "filed"
+    assert controller_says.json["acknowledged_at"] is None
+    processor_says = act(client, world, objection["id"], "processor_message")
+    assert processor_says.json["state"] == "in_consultation"
+    assert processor_says.json["acknowledged_at"] is not None
+    thread = processor_says.json["messages"]
+    assert [(m["by"], m["author"]) for m in thread] == [
+        ("controller", "zeewolde"),
+        ("processor", "ipvoice"),
+    ]
+    assert thread[1]["body"] == "We can keep support in the EEA."
+
+
+def test_roles_are_checked_before_states(
+    world: World, objection: dict[str, Any], client: FlaskClient
+) -> None:
+    """A controller cannot acknowledge or resolve, a processor cannot withdraw: 403."""
+    base = f"/api/v1/objections/{objection['id']}"
+    assert client.post(f"{base}/acknowledge", headers=world.controller.headers).status_code == 403
+    resolved = client.post(
+        f"{base}/resolve",
+        json={"outcome": "safeguards_agreed", "summary": "x"},
+        headers=world.controller.headers,
+    )
+    assert resolved.status_code == 403
+    withdrawn = client.post(
+        f"{base}/withdraw", json={"reason": "x"}, headers=world.processor.headers
+    )
+    assert withdrawn.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("messages", {"body": "  "}, "body"),
+        ("messages", {}, "body"),
+        ("resolve", {"outcome": "we_agreed", "summary": "x"}, "outcome"),
+        ("resolve", {"outcome": "safeguards_agreed", "summary": ""}, "summary"),
+        ("withdraw", {"reason": ""}, "reason"),
+    ],
+)
+def test_bad_bodies_are_422_and_change_nothing(
+    world: World,
+    objection: dict[str, Any],
+    client: FlaskClient,
+    path: str,
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    who = world.controller if path in ("withdraw",) else world.processor
+    response = client.post(
+        f"/api/v1/objections/{objection['id']}/{path}", json=body, headers=who.headers
+    )
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+    shown = client.get(f"/api/v1/objections/{objection['id']}", headers=world.controller.headers)
+    assert shown.json["state"] == "filed"
+    assert shown.json["messages"] == []
