@@ -139,6 +139,15 @@ def find_by_confirm_token(token: str) -> Subscription | None:
     return subscription
 
 
+def is_confirmable(subscription: Subscription) -> bool:
+    expires_at = subscription.confirm_expires_at
+    return (
+        subscription.status is SubscriptionStatus.PENDING
+        and expires_at is not None
+        and expires_at > clock.now()
+    )
+
+
 def confirm_subscription(*, token: str) -> Subscription:
     """Confirm with the token from the mail; again with the same token changes nothing.
 
@@ -150,12 +159,7 @@ def confirm_subscription(*, token: str) -> Subscription:
         raise Invalid("token", "Unknown or expired confirmation token.")
     if subscription.status is SubscriptionStatus.CONFIRMED:
         return subscription
-    expires_at = subscription.confirm_expires_at
-    if (
-        subscription.status is not SubscriptionStatus.PENDING
-        or expires_at is None
-        or expires_at <= clock.now()
-    ):
+    if not is_confirmable(subscription):
         raise Invalid("token", "Unknown or expired confirmation token.")
     subscription.status = SubscriptionStatus.CONFIRMED
     subscription.confirmed_at = clock.now()

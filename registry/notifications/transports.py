@@ -206,6 +206,7 @@ def _all_retry(mails: list[OutgoingMail], error: str) -> list[Result]:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, socket.timeout | TimeoutError):
+    # smtplib reports a read timeout as "Connection unexpectedly closed: timed out".
+    if isinstance(error, socket.timeout | TimeoutError) or str(error).endswith("timed out"):
         return "timed out"
     return f"{type(error).__name__}: {error}".strip()

@@ -83,11 +83,13 @@ def confirm(data: dict[str, str]) -> dict[str, Any]:
 def confirm_page(token: str) -> Response:
     """Show the page behind the confirmation link: a button, nothing confirmed yet."""
     subscription = service.find_by_confirm_token(token)
-    if subscription is None or subscription.status is SubscriptionStatus.UNSUBSCRIBED:
+    if subscription is None:
         return pages.page("invalid", language=None, status=404)
     processor = service.processor_of(subscription).name
     if subscription.status is SubscriptionStatus.CONFIRMED:
         return pages.page("confirmed", language=subscription.language, processor=processor)
+    if not service.is_confirmable(subscription):
+        return pages.page("invalid", language=subscription.language, status=404)
     return pages.page(
         "confirm",
         language=subscription.language,

@@ -194,13 +194,13 @@ def expand_next_notice(*, skip: set[int] | None = None) -> tuple[int, int | None
 
 def _claim_notice(skip: set[int]) -> Notice | None:
     moment = clock.now()
-    waiting = select(Notice.id).where(Notice.expanded_at.is_(None))
+    waiting = [Notice.expanded_at.is_(None)]
     if skip:
-        waiting = waiting.where(Notice.id.not_in(skip))
+        waiting.append(Notice.id.not_in(skip))
     if _dialect() == "postgresql":
         notice = db.session.scalar(
             select(Notice)
-            .where(Notice.id.in_(waiting.scalar_subquery()))
+            .where(*waiting)
             .order_by(Notice.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -208,7 +208,7 @@ def _claim_notice(skip: set[int]) -> Notice | None:
         if notice is not None:
             notice.expanded_at = moment
         return notice
-    first = waiting.order_by(Notice.id).limit(1).scalar_subquery()
+    first = select(Notice.id).where(*waiting).order_by(Notice.id).limit(1).scalar_subquery()
     claimed = db.session.execute(
         update(Notice)
         .where(Notice.id == first, Notice.expanded_at.is_(None))

@@ -119,12 +119,12 @@ def deliver() -> Stats:
 
 
 def text_of(message: Message) -> str:
-    """The text/plain part, decoded."""
+    """The text/plain part, decoded, with plain newlines."""
     for part in message.walk():
         if part.get_content_type() == "text/plain":
             payload = part.get_payload(decode=True)
             assert isinstance(payload, bytes)
-            return payload.decode(part.get_content_charset() or "utf-8")
+            return payload.decode(part.get_content_charset() or "utf-8").replace("\r\n", "\n")
     raise AssertionError("no text/plain part")
 
 
