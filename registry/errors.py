@@ -137,7 +137,14 @@ def handle_http_exception(error: HTTPException) -> Response:
             "form",
             "files",
         }:
-            errors = {k: v for location in errors.values() for k, v in location.items()}
+            errors = {
+                k: v
+                for location in errors.values()
+                # A message about the whole body ("Invalid JSON body.") names no field.
+                for k, v in (
+                    location.items() if isinstance(location, Mapping) else [("_schema", location)]
+                )
+            }
         extra["errors"] = flatten_errors(errors)
     detail = data.get("message")
     if detail is None and extra.get("errors"):
