@@ -11,6 +11,8 @@ from registry.extensions import db
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# No list is this long; a larger OFFSET would not even bind on SQLite (64-bit integers).
+MAX_OFFSET = 2**31
 
 
 class SelectPage(Page):
@@ -20,6 +22,8 @@ class SelectPage(Page):
 
     @property
     def items(self) -> list[Any]:
+        if self.page_params.first_item > MAX_OFFSET:
+            return []
         statement = self.collection.offset(self.page_params.first_item).limit(
             self.page_params.page_size
         )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import flask_swagger_ui
 from flask import Blueprint, Flask, send_from_directory
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from registry.extensions import api, db
@@ -13,6 +15,14 @@ from registry.extensions import api, db
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 
 swagger_static = Blueprint("swagger_static", __name__)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` bounded by an integer column: a larger id matches no route (404, not 500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 @swagger_static.get("/docs/static/<path:filename>")
@@ -30,6 +40,7 @@ def register(app: Flask) -> None:
     from registry.organisations.views import bp as organisations
     from registry.subprocessors.views import bp as subprocessors
 
+    app.url_map.converters["int"] = IdConverter
     for blueprint in (
         countries,
         organisations,
