@@ -22,8 +22,8 @@ from registry.errors import Conflict
 from registry.extensions import db
 from registry.notifications.models import Delivery, DeliveryStatus, Notice, SuppressedAddress
 from registry.notifications.transports import (
-    OutgoingMail,
     Outcome,
+    OutgoingMail,
     Result,
     SmtpTransport,
     maildir_path,
