@@ -32,7 +32,9 @@ class ControllerDecisions:
             (
                 c
                 for c in self.consents
-                if c.code == code and c.subprocessor_id in (None, subprocessor_id)
+                # A consent for a country covers its subdivisions (US covers US-CA).
+                if (c.code == code or code.startswith(c.code + "-"))
+                and c.subprocessor_id in (None, subprocessor_id)
             ),
             None,
         )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, has_request_context
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from registry import clock
 from registry.audit.models import AuditEvent
+from registry.errors import NotFound
 from registry.extensions import db
+from registry.organisations.models import Organisation, OrgKind
 
 
 def record(
@@ -37,4 +40,51 @@ def record(
         data=data or {},
     )
     db.session.add(event)
+    return event
+
+
+# --- reading: each party sees its own trail ---------------------------------------------------
+
+
+def _visible_to(organisation: Organisation) -> ColumnElement[bool]:
+    """A processor: every event of its own. A controller: the events concerning it, and the
+    changes of the processors it has an agreement with."""
+    if organisation.kind is OrgKind.PROCESSOR:
+        return AuditEvent.processor_id == organisation.id
+    from registry.agreements.models import Agreement
+
+    processors = select(Agreement.processor_id).where(Agreement.controller_id == organisation.id)
+    return or_(
+        AuditEvent.controller_id == organisation.id,
+        and_(AuditEvent.object_type == "change", AuditEvent.processor_id.in_(processors)),
+    )
+
+
+def events_for(
+    organisation: Organisation,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    agreement_id: int | None = None,
+    action: str | None = None,
+) -> Select[AuditEvent]:
+    """The events an organisation may read, newest first."""
+    statement = select(AuditEvent).where(_visible_to(organisation))
+    if object_type is not None:
+        statement = statement.where(AuditEvent.object_type == object_type)
+    if object_id is not None:
+        statement = statement.where(AuditEvent.object_id == object_id)
+    if agreement_id is not None:
+        statement = statement.where(AuditEvent.agreement_id == agreement_id)
+    if action is not None:
+        statement = statement.where(AuditEvent.action == action)
+    return statement.order_by(AuditEvent.id.desc())
+
+
+def get_for_party_or_404(*, event_id: int, organisation: Organisation) -> AuditEvent:
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.id == event_id, _visible_to(organisation))
+    )
+    if event is None:
+        raise NotFound(f"No audit event {event_id}.")
     return event
