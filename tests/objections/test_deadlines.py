@@ -42,14 +42,18 @@ def test_not_overdue_at_the_acknowledge_deadline_overdue_a_second_later(
     assert listed[0]["overdue"] is True
 
     # A late acknowledgement ends that lateness; the consultation deadline is still ahead.
-    client.post(f"/api/v1/objections/{objection['id']}/acknowledge", headers=world.processor.headers)
+    client.post(
+        f"/api/v1/objections/{objection['id']}/acknowledge", headers=world.processor.headers
+    )
     assert overdue(client, world, objection["id"]) is False
 
 
 def test_the_consultation_deadline_passes_for_an_acknowledged_objection(
     world: World, objection: dict[str, Any], client: FlaskClient
 ) -> None:
-    client.post(f"/api/v1/objections/{objection['id']}/acknowledge", headers=world.processor.headers)
+    client.post(
+        f"/api/v1/objections/{objection['id']}/acknowledge", headers=world.processor.headers
+    )
     clock.set_frozen(CONSULTATION_DUE)
     assert overdue(client, world, objection["id"]) is False
     clock.set_frozen(CONSULTATION_DUE + SECOND)
@@ -133,6 +137,4 @@ def test_the_worker_sends_each_reminder_once_through_smtp(
     assert len(reminders) == 2
     assert subject_of(reminders[1]).endswith("is not resolved")
     # The controller is told nothing by the reminders.
-    assert all(
-        "Reminder" not in subject_of(m) for m in smtp_server.to("dpo@zeewolde.example")
-    )
+    assert all("Reminder" not in subject_of(m) for m in smtp_server.to("dpo@zeewolde.example"))

@@ -38,7 +38,12 @@ def test_every_step_reaches_the_other_party_in_its_language(
     en = file(client, world.other, change["id"]).json
     post(client, f"{nl['id']}/acknowledge", world.processor)
     post(client, f"{en['id']}/acknowledge", world.processor)
-    post(client, f"{nl['id']}/messages", world.controller, {"body": "Welke gegevens gaan naar India?"})
+    post(
+        client,
+        f"{nl['id']}/messages",
+        world.controller,
+        {"body": "Welke gegevens gaan naar India?"},
+    )
     post(client, f"{nl['id']}/messages", world.processor, {"body": "Alleen ticketnummers."})
     post(
         client,
