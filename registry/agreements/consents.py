@@ -73,6 +73,8 @@ def give_consent(
             allowed_actions=[],
         )
     code = countries.normalise(code)
+    # Serialise consents per agreement (PostgreSQL), so the duplicate check below holds.
+    db.session.execute(select(Agreement.id).where(Agreement.id == agreement.id).with_for_update())
     versions = _versions_of(agreement, subprocessor_id) if subprocessor_id is not None else None
     _check_consent_is_needed(code, versions, moment.date())
     existing = db.session.scalar(
@@ -108,7 +110,8 @@ def give_consent(
 def revoke_consent(*, controller: Organisation, agreement_id: int, consent_id: int) -> Consent:
     """Withdraw a consent from now on; the processor is told."""
     agreement = _controllers_agreement_or_404(controller=controller, agreement_id=agreement_id)
-    consent = db.session.get(Consent, consent_id)
+    # Held (PostgreSQL) so that two revocations at once are decided one after the other.
+    consent = db.session.get(Consent, consent_id, with_for_update=True, populate_existing=True)
     if consent is None or consent.agreement_id != agreement.id:
         raise NotFound(f"No consent {consent_id} in agreement {agreement_id}.")
     if consent.revoked_at is not None:

@@ -91,6 +91,20 @@ def get_for_party_or_404(*, objection_id: int, organisation: Organisation) -> Ob
     return objection
 
 
+def _lock_for_party_or_404(*, objection_id: int, organisation: Organisation) -> Objection:
+    """As ``get_for_party_or_404``, holding the row (PostgreSQL) so that two steps at once
+    (a withdrawal while resolving) are decided one after the other on fresh state."""
+    objection = db.session.scalar(
+        select(Objection)
+        .where(Objection.id == objection_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if objection is None or party_of(objection, organisation) is None:
+        raise NotFound(f"No objection {objection_id}.")
+    return objection
+
+
 def allowed_actions(objection: Objection, organisation: Organisation) -> list[str]:
     party = party_of(objection, organisation)
     return [action.value for action in objection.allowed_actions(party)] if party else []
@@ -167,7 +181,7 @@ def file_objection(
 
 def acknowledge(*, processor: Organisation, objection_id: int) -> Objection:
     """The processor confirms receipt: filed → in_consultation."""
-    objection = get_for_party_or_404(objection_id=objection_id, organisation=processor)
+    objection = _lock_for_party_or_404(objection_id=objection_id, organisation=processor)
     _require(objection, ObjectionAction.ACKNOWLEDGE, party_of(objection, processor))
     _mark_acknowledged(objection)
     _record(objection, "objection.acknowledged")
@@ -177,7 +191,7 @@ def acknowledge(*, processor: Organisation, objection_id: int) -> Objection:
 
 def post_message(*, organisation: Organisation, objection_id: int, body: str) -> Objection:
     """Add to the consultation thread; the processor's first answer acknowledges."""
-    objection = get_for_party_or_404(objection_id=objection_id, organisation=organisation)
+    objection = _lock_for_party_or_404(objection_id=objection_id, organisation=organisation)
     party = party_of(objection, organisation)
     _require(objection, ObjectionAction.MESSAGE, party)
     message = ObjectionMessage(
@@ -208,12 +222,13 @@ def resolve(
     *, processor: Organisation, objection_id: int, outcome: Outcome | str, summary: str
 ) -> Objection:
     """Record the outcome of the consultation and carry it out."""
-    objection = get_for_party_or_404(objection_id=objection_id, organisation=processor)
+    objection = _lock_for_party_or_404(objection_id=objection_id, organisation=processor)
     _require(objection, ObjectionAction.RESOLVE, party_of(objection, processor))
     outcome = Outcome(outcome)
     summary = summary.strip()
     change = subprocessors.find_change_or_404(change_id=objection.change_id)
-    if outcome is Outcome.CHANGE_WITHDRAWN and not change.can_withdraw():
+    already_withdrawn = change.withdrawn_at is not None
+    if outcome is Outcome.CHANGE_WITHDRAWN and not (already_withdrawn or change.can_withdraw()):
         raise Conflict(
             f"Change {change.id} is {change.status.value}; only an announced change can be "
             "withdrawn. Choose another outcome.",
@@ -223,11 +238,13 @@ def resolve(
         )
     _close(objection, outcome, summary)
     if outcome is Outcome.CHANGE_WITHDRAWN:
-        subprocessors.withdraw_change(
-            processor=processor,
-            change_id=change.id,
-            reason=f"Withdrawn after objection {objection.id}: {summary}",
-        )
+        # The processor may have withdrawn the change through its own endpoint already.
+        if not already_withdrawn:
+            subprocessors.withdraw_change(
+                processor=processor,
+                change_id=change.id,
+                reason=f"Withdrawn after objection {objection.id}: {summary}",
+            )
         close_objections_of_withdrawn_change(change=change, summary=summary)
     elif outcome is Outcome.AGREEMENT_TERMINATED:
         _terminate_agreement(objection, summary)
@@ -236,7 +253,7 @@ def resolve(
 
 def withdraw(*, controller: Organisation, objection_id: int, reason: str) -> Objection:
     """The controller takes its objection back."""
-    objection = get_for_party_or_404(objection_id=objection_id, organisation=controller)
+    objection = _lock_for_party_or_404(objection_id=objection_id, organisation=controller)
     _require(objection, ObjectionAction.WITHDRAW, party_of(objection, controller))
     objection.state = ObjectionState.WITHDRAWN
     objection.withdrawn_at = clock.now()

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from registry import clock
+from registry.extensions import db
 from registry.objections import service
 from tests.conftest import NOW, SmtpServer
 from tests.objections.conftest import (
     ACKNOWLEDGE_DAYS,
     CONSULTATION_DAYS,
     World,
+    announce,
     deliver,
+    entry,
+    file,
     notices,
     subject_of,
     text_of,
@@ -138,3 +146,35 @@ def test_the_worker_sends_each_reminder_once_through_smtp(
     assert subject_of(reminders[1]).endswith("is not resolved")
     # The controller is told nothing by the reminders.
     assert all("Reminder" not in subject_of(m) for m in smtp_server.to("dpo@zeewolde.example"))
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REGISTRY_TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="concurrent workers need PostgreSQL; SQLite has one writer",
+)
+def test_two_workers_queue_each_reminder_once(
+    app: Flask, world: World, client: FlaskClient
+) -> None:
+    for index in range(10):
+        change = announce(client, world.processor, subprocessor=entry(f"Desk {index}"))
+        for controller in (world.controller, world.other):
+            assert file(client, controller, change["id"]).status_code == 201
+    clock.set_frozen(ACKNOWLEDGE_DUE + SECOND)
+    together = threading.Barrier(2, timeout=30)
+    counts: list[int] = []
+
+    def work() -> None:
+        with app.app_context():
+            together.wait()
+            counts.append(service.queue_due_reminders(at=clock.now()))
+            db.session.commit()
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sum(counts) == 20
+    db.session.expire_all()
+    reminded = [n.objection_id for n in notices("objection_overdue")]
+    assert len(reminded) == len(set(reminded)) == 20

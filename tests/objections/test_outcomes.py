@@ -66,6 +66,23 @@ def test_change_withdrawn_withdraws_it_for_everyone_and_closes_every_objection(
     )
 
 
+def test_change_withdrawn_after_the_processor_withdrew_the_change_itself(
+    world: World, objection: dict[str, Any], client: FlaskClient
+) -> None:
+    withdrawn = client.post(
+        f"/api/v1/processors/ipvoice/changes/{objection['change_id']}/withdraw",
+        json={"reason": "Plans changed"},
+        headers=world.processor.headers,
+    )
+    assert withdrawn.status_code == 200
+    response = resolve(client, world, objection["id"], "change_withdrawn")
+    assert response.status_code == 200
+    assert response.json["outcome"] == "change_withdrawn"
+    assert len(notices("change_withdrawn")) == 1
+    change = client.get(f"/api/v1/processors/ipvoice/changes/{objection['change_id']}").json
+    assert change["withdraw_reason"] == "Plans changed"
+
+
 def test_change_withdrawn_is_refused_once_the_change_is_in_effect(
     world: World, objection: dict[str, Any], client: FlaskClient
 ) -> None:
