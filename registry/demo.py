@@ -313,7 +313,7 @@ def print_demo(result: DemoResult, *, base_url: str | None = None) -> None:
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Load the demo processor, sub-processors and controllers; print their tokens."""
+    """Load the demo data (idempotent) and print its tokens."""
     from flask_migrate import upgrade
 
     upgrade()
