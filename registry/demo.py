@@ -26,7 +26,7 @@ from registry.extensions import db
 from registry.organisations import service as organisations
 from registry.organisations.models import Organisation, OrgKind
 from registry.subprocessors import service as subprocessors
-from registry.subprocessors.models import Change, ChangeAction
+from registry.subprocessors.models import Change, ChangeAction, ChangeStatus
 
 PROCESSOR: dict[str, Any] = {
     "slug": "ipvoice",
@@ -263,20 +263,26 @@ class DemoResult:
 
 
 def load_demo() -> DemoResult:
-    """Load the demo into the configured database and commit; safe to run again."""
+    """Load the demo into the configured database and commit; safe to run again.
+
+    The history is committed before the agreements are recorded (see _expand_history_notices).
+    """
     now = clock.now()
     processor = _organisation(PROCESSOR)
     controllers = [_organisation(spec) for spec in CONTROLLERS]
     result = DemoResult(processor=processor.slug, controllers=[c.slug for c in controllers])
 
     has_history = db.session.scalar(subprocessors.changes_query(processor_id=processor.id).limit(1))
-    # The year before today: every sub-processor added, a few changed, one removed. Written
-    # before any agreement exists, so no controller is sent notices about history.
+    # The year before today: every sub-processor added, a few changed, one removed.
     if has_history is None:
         result.created = True
         _write_history(processor, start=clock.start_of_day(now.date() - timedelta(days=400)))
+        _expand_history_notices()
     _record_agreements(processor, signed=clock.start_of_day(now.date() - timedelta(days=200)))
-    if has_history is None:
+    announced = subprocessors.changes_query(
+        processor_id=processor.id, status=ChangeStatus.ANNOUNCED
+    )
+    if db.session.scalar(announced.limit(1)) is None:
         result.announced_change_id = _announce_future_change(processor, now).id
 
     for organisation in [processor, *controllers]:
@@ -416,6 +422,16 @@ def _write_history(processor: Organisation, *, start: datetime) -> None:
             )
         _history_done(change)
         moment += timedelta(days=5)
+
+
+def _expand_history_notices() -> None:
+    """Turn the history's notices into deliveries now, while no agreement exists to address
+    them to: nobody is mailed about a year of changes that are not news."""
+    from registry.notifications import worker
+
+    db.session.commit()
+    while worker.expand_next_notice() is not None:
+        pass
 
 
 def _history_done(change: Change) -> None:

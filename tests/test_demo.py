@@ -154,3 +154,17 @@ def test_registry_demo_command_builds_schema_and_loads_once(tmp_path: Path) -> N
         assert len(set(re.findall(r"\breg_[A-Za-z0-9_-]{40,}", run.stdout))) == 4
     assert "Demo loaded" in runs[0].stdout
     assert "already loaded" in runs[1].stdout
+
+
+def test_only_the_announced_change_is_mailed_to_the_agreements(demo: DemoResult) -> None:
+    from registry.notifications import worker
+    from registry.notifications.models import Delivery
+
+    while worker.expand_next_notice() is not None:
+        pass
+    recipients = sorted(delivery.recipient for delivery in db.session.scalars(select(Delivery)))
+    assert recipients == [
+        "dpo@zorggroep-veluwe.example",
+        "fg@gemeente-zeewolde.example",
+        "privacy@gemeente-zeewolde.example",
+    ]
