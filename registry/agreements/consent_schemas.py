@@ -7,6 +7,9 @@ from marshmallow import Schema, fields, validate
 from registry.agreements.models import Consent
 from registry.agreements.schemas import PartySchema, TransferSchema
 
+# Ids fit an integer column; a larger one is a bad request, not a database error.
+ID = validate.Range(min=1, max=2**31 - 1)
+
 
 class ConsentInSchema(Schema):
     # Normalised and checked in the service, so an unknown code is 422 naming "code".
@@ -19,6 +22,7 @@ class ConsentInSchema(Schema):
         load_default=None,
         allow_none=True,
         strict=True,
+        validate=ID,
         metadata={"description": "limit the consent to one sub-processor; null: all of them"},
     )
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))

@@ -8,6 +8,8 @@ from marshmallow import Schema, fields, validate
 
 from registry.audit.models import AuditEvent
 
+# Ids fit an integer column; a larger one is a bad request, not a database error.
+ID = validate.Range(min=1, max=2**31 - 1)
 OBJECT_TYPES = (
     "agreement",
     "change",
@@ -22,8 +24,8 @@ OBJECT_TYPES = (
 
 class AuditQuerySchema(Schema):
     object_type = fields.String(load_default=None, validate=validate.OneOf(OBJECT_TYPES))
-    object_id = fields.Integer(load_default=None)
-    agreement_id = fields.Integer(load_default=None)
+    object_id = fields.Integer(load_default=None, validate=ID)
+    agreement_id = fields.Integer(load_default=None, validate=ID)
     action = fields.String(
         load_default=None,
         validate=validate.Length(max=64),

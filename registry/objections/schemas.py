@@ -10,6 +10,8 @@ from registry.agreements.schemas import PartySchema
 from registry.objections.models import Objection, ObjectionAction, ObjectionState, Outcome
 
 TEXT = validate.Length(max=10_000)
+# Ids fit an integer column; a larger one is a bad request, not a database error.
+ID = validate.Range(min=1, max=2**31 - 1)
 _WORD = re.compile(r"\w")
 
 
@@ -56,8 +58,8 @@ class WithdrawInSchema(Schema):
 
 class ObjectionQuerySchema(Schema):
     state = fields.Enum(ObjectionState, by_value=True, load_default=None)
-    change_id = fields.Integer(load_default=None)
-    agreement_id = fields.Integer(load_default=None)
+    change_id = fields.Integer(load_default=None, validate=ID)
+    agreement_id = fields.Integer(load_default=None, validate=ID)
 
 
 class MessageSchema(Schema):
