@@ -237,15 +237,13 @@ def resolve(
             errors={"outcome": [f"Change {change.id} is {change.status.value}."]},
         )
     _close(objection, outcome, summary)
-    if outcome is Outcome.CHANGE_WITHDRAWN:
-        # The processor may have withdrawn the change through its own endpoint already.
-        if not already_withdrawn:
-            subprocessors.withdraw_change(
-                processor=processor,
-                change_id=change.id,
-                reason=f"Withdrawn after objection {objection.id}: {summary}",
-            )
-        close_objections_of_withdrawn_change(change=change, summary=summary)
+    if outcome is Outcome.CHANGE_WITHDRAWN and not already_withdrawn:
+        # Withdrawing closes the other controllers' objections to it as well.
+        subprocessors.withdraw_change(
+            processor=processor,
+            change_id=change.id,
+            reason=f"Withdrawn after objection {objection.id}: {summary}",
+        )
     elif outcome is Outcome.AGREEMENT_TERMINATED:
         _terminate_agreement(objection, summary)
     return objection

@@ -251,6 +251,11 @@ def withdraw_change(*, processor: Organisation, change_id: int, reason: str) -> 
     change.withdraw_reason = reason
     processor.list_revision += 1
     db.session.flush()
+    # Imported here: objections build on changes, not the other way round.
+    from registry.objections import service as objections
+
+    # Withdrawn for everyone, so every objection to it has its remedy.
+    objections.close_objections_of_withdrawn_change(change=change, summary=reason)
     audit.record(
         action="change.withdrawn",
         object_type="change",

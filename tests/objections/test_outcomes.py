@@ -66,7 +66,7 @@ def test_change_withdrawn_withdraws_it_for_everyone_and_closes_every_objection(
     )
 
 
-def test_change_withdrawn_after_the_processor_withdrew_the_change_itself(
+def test_withdrawing_the_change_itself_resolves_the_objection(
     world: World, objection: dict[str, Any], client: FlaskClient
 ) -> None:
     withdrawn = client.post(
@@ -75,12 +75,12 @@ def test_change_withdrawn_after_the_processor_withdrew_the_change_itself(
         headers=world.processor.headers,
     )
     assert withdrawn.status_code == 200
-    response = resolve(client, world, objection["id"], "change_withdrawn")
-    assert response.status_code == 200
-    assert response.json["outcome"] == "change_withdrawn"
+    shown = client.get(f"/api/v1/objections/{objection['id']}", headers=world.controller.headers)
+    assert (shown.json["state"], shown.json["outcome"]) == ("resolved", "change_withdrawn")
     assert len(notices("change_withdrawn")) == 1
-    change = client.get(f"/api/v1/processors/ipvoice/changes/{objection['change_id']}").json
-    assert change["withdraw_reason"] == "Plans changed"
+    again = resolve(client, world, objection["id"], "change_withdrawn")
+    assert again.status_code == 409
+    assert again.json["state"] == "resolved"
 
 
 def test_change_withdrawn_is_refused_once_the_change_is_in_effect(

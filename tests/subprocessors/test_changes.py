@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from registry import clock
 from tests.conftest import NOW
-from tests.factories import Party
+from tests.factories import Party, make_party
 from tests.subprocessors.conftest import entry
 
 
@@ -181,3 +181,36 @@ def test_changes_are_listed_by_status(client: FlaskClient, processor: Party) -> 
     assert [c["after"]["name"] for c in announced] == ["B"]
     effective = client.get("/api/v1/processors/ipvoice/changes?status=effective").json
     assert [c["after"]["name"] for c in effective] == ["A"]
+
+
+def test_withdrawing_a_change_closes_the_objections_to_it(
+    client: FlaskClient, processor: Party
+) -> None:
+    controller = make_party("controller", "zeewolde")
+    agreement = client.post(
+        "/api/v1/agreements",
+        json={
+            "controller": "zeewolde",
+            "reference": "VWO-1",
+            "signed_on": "2026-03-01",
+            "notify_emails": ["privacy@zeewolde.example"],
+        },
+        headers=processor.headers,
+    )
+    assert agreement.status_code == 201
+    change = announce(client, processor, action="add", subprocessor=entry())
+    objection = client.post(
+        f"/api/v1/changes/{change['id']}/objections",
+        json={"grounds": "The US location lacks safeguards for our residents' data."},
+        headers=controller.headers,
+    )
+    assert objection.status_code == 201, objection.json
+    withdrawn = client.post(
+        f"/api/v1/processors/ipvoice/changes/{change['id']}/withdraw",
+        json={"reason": "Plans changed"},
+        headers=processor.headers,
+    )
+    assert withdrawn.status_code == 200
+    closed = client.get(f"/api/v1/objections/{objection.json['id']}", headers=controller.headers)
+    assert closed.json["state"] == "resolved"
+    assert closed.json["outcome"] == "change_withdrawn"
