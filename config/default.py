@@ -23,8 +23,15 @@ MAIL_TIMEOUT = 10
 # Delivery worker.
 WORKER_BATCH_SIZE = 200
 WORKER_POLL_SECONDS = 2.0
+# SMTP connections (sender threads) per worker; notices are expanded in chunks of this many.
+WORKER_CONNECTIONS = 2
+WORKER_EXPAND_CHUNK = 250
 DELIVERY_MAX_ATTEMPTS = 12
 DELIVERY_BACKOFF_SECONDS = 30
+DELIVERY_BACKOFF_MAX_SECONDS = 21600
+# A worker's claim on a batch or a notice; a crashed worker's claims return after this.
+DELIVERY_LEASE_SECONDS = 300
+NOTICE_LEASE_SECONDS = 300
 
 # Subscriptions.
 SUBSCRIPTION_CONFIRM_HOURS = 48

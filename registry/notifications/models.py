@@ -69,6 +69,8 @@ class Notice(Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The lease of the worker expanding it: a worker that dies lets another take over.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Delivery(Model):
@@ -91,7 +93,7 @@ class Delivery(Model):
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"))
     processor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
-    # Rendered at expansion: {"subject", "text", "html", "headers"}.
+    # Rendered at expansion: {"subject", "text", "html", "headers", "from_name", "reply_to"}.
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     status: Mapped[DeliveryStatus] = mapped_column(
         Enum(DeliveryStatus, native_enum=False, length=16), default=DeliveryStatus.PENDING

@@ -261,22 +261,28 @@ def change_recipients(notice: Notice) -> list[Recipient]:
                     extra=extra,
                 ),
             )
-    for subscription in db.session.scalars(
-        select(Subscription)
+    subscribers = db.session.execute(
+        select(
+            Subscription.id,
+            Subscription.email,
+            Subscription.language,
+            Subscription.unsubscribe_token,
+        )
         .where(
             Subscription.processor_id == notice.processor_id,
             Subscription.status == SubscriptionStatus.CONFIRMED,
         )
         .order_by(Subscription.id)
-    ):
+    )
+    for subscriber in subscribers:
         recipients.setdefault(
-            subscription.email.lower(),
+            subscriber.email.lower(),
             Recipient(
-                email=subscription.email,
-                language=subscription.language,
+                email=subscriber.email,
+                language=subscriber.language,
                 contractual=False,
-                subscription_id=subscription.id,
-                unsubscribe_token=subscription.unsubscribe_token,
+                subscription_id=subscriber.id,
+                unsubscribe_token=subscriber.unsubscribe_token,
             ),
         )
     return list(recipients.values())

@@ -18,7 +18,7 @@ from flask_babel import format_date as babel_format_date
 from flask_babel import format_time as babel_format_time
 
 from registry.extensions import db
-from registry.notifications.kinds import SUPPORTED_LANGUAGES, NoticeKind, Recipient
+from registry.notifications.kinds import SUPPORTED_LANGUAGES, NoticeKind, Recipient, shared
 from registry.notifications.models import Notice
 from registry.organisations.models import Organisation
 
@@ -123,7 +123,42 @@ def headers_for(notice: Notice, recipient: Recipient) -> dict[str, str]:
 
 
 def render(kind: NoticeKind, notice: Notice, recipient: Recipient) -> dict[str, Any]:
-    """The payload of one delivery: subject, text, html, headers, sender name, reply-to."""
+    """The payload of one delivery: subject, text, html, headers, sender name, reply-to.
+
+    Subscribers are anonymous members of a list: their mail is rendered once per notice
+    and language and then given each one's own unsubscribe token, so a notice to thousands
+    costs two renderings, not thousands (see ``kinds``: a context function must not depend
+    on which subscriber it renders for). Contacts are rendered one by one.
+    """
+    if not recipient.is_subscriber or recipient.unsubscribe_token is None:
+        return _render(kind, notice, recipient)
+    language = language_of(recipient)
+    stand_in = Recipient(
+        email="",
+        language=language,
+        contractual=False,
+        subscription_id=0,
+        unsubscribe_token=_TOKEN_STAND_IN,
+    )
+    rendered = shared(
+        notice, ("subscriber mail", language), lambda: _render(kind, notice, stand_in)
+    )
+    return _with_token(rendered, recipient.unsubscribe_token)
+
+
+# Replaced by each subscriber's token; URL-safe, so escaping and quoting leave it intact.
+_TOKEN_STAND_IN = f"unsubscribe{uuid.uuid4().hex}token"
+
+
+def _with_token(value: Any, token: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(_TOKEN_STAND_IN, token)
+    if isinstance(value, dict):
+        return {key: _with_token(item, token) for key, item in value.items()}
+    return value
+
+
+def _render(kind: NoticeKind, notice: Notice, recipient: Recipient) -> dict[str, Any]:
     language = language_of(recipient)
     environment = current_app.jinja_env
     folder = f"email/{kind.template}/{language}"

@@ -4,14 +4,18 @@ Each step runs in transactions of its own, so any number of workers can run at o
 
 1. Changes that took effect get their "took effect" notice, exactly once (the step holds a
    lock: a PostgreSQL advisory lock, or SQLite's write lock).
-2. Each unexpanded notice is claimed (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, an atomic
-   ``UPDATE … RETURNING`` on SQLite) and turned into one rendered delivery per recipient in
-   the same transaction: a crash leaves the notice unexpanded, never half expanded.
-3. Due deliveries are claimed the same way with a lease (``claimed_until``): a worker that
-   dies mid-batch gives its claims back when the lease runs out. The claim commits before
-   anything is sent.
-4. A batch goes out over one SMTP connection; each delivery is marked by its own result,
-   only while this worker still holds its claim.
+2. Each unexpanded notice is claimed with a lease (``claimed_until``; ``FOR UPDATE SKIP
+   LOCKED`` on PostgreSQL, an atomic ``UPDATE … RETURNING`` on SQLite) and turned into one
+   rendered delivery per recipient, committed in chunks so that sending starts while a
+   large notice is still being expanded. A delivery is unique per notice and recipient, so
+   a worker that takes over an interrupted expansion adds only the missing ones.
+3. Due deliveries are claimed the same way with a lease: a worker that dies mid-batch gives
+   its claims back when the lease runs out. The claim commits before anything is sent.
+4. A batch is composed into messages (the stored Message-ID, so every attempt carries the
+   same one) and goes out over one SMTP connection; each delivery is marked by its own
+   result, only while this worker still holds its claim. WORKER_CONNECTIONS sender threads
+   do this side by side, beside the expansion: one composes and records while another
+   waits for the mail server.
 
 Delivery is at-least-once (a crash between sending and marking sends again after the
 lease); the stable Message-ID lets receivers drop the duplicate.
@@ -24,19 +28,20 @@ import random
 import threading
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry import clock
 from registry.audit import service as audit
 from registry.extensions import db
 from registry.notifications import render
-from registry.notifications.kinds import get_kind
+from registry.notifications.kinds import Recipient, get_kind
 from registry.notifications.models import Delivery, DeliveryStatus, Notice, SuppressedAddress
 from registry.notifications.service import normalise_email, queue_notice, suppressed_among
 from registry.notifications.transports import (
@@ -44,6 +49,7 @@ from registry.notifications.transports import (
     OutgoingMail,
     Result,
     Transport,
+    compose,
     transport_for_app,
 )
 from registry.objections import service as objections
@@ -52,6 +58,7 @@ log = logging.getLogger(__name__)
 
 _EFFECT_LOCK = zlib.crc32(b"registry.notifications.effect_notices")
 DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+SUPPRESSED = "address suppressed after a permanent failure"
 
 
 @dataclass
@@ -94,21 +101,19 @@ def run_once(
     # Objection deadlines that passed: one reminder each, claimed atomically.
     objections.queue_due_reminders(at=clock.now())
     db.session.commit()
-    broken: set[int] = set()
-    while (expanded := expand_next_notice(skip=broken)) is not None:
-        notice_id, created = expanded
-        if created is None:
-            broken.add(notice_id)
-        else:
-            stats.notices_expanded += 1
-            stats.deliveries_created += created
-    stats.notices_failed = len(broken)
-    transport = transport or transport_for_app()
-    for _ in range(max_batches):
-        results = send_due(transport=transport)
-        if not results:
-            break
-        stats.outcomes.update(r.outcome.value for r in results)
+    senders = Senders(transport or transport_for_app(), max_batches=max_batches)
+    try:
+        broken: set[int] = set()
+        while (expanded := expand_next_notice(skip=broken, on_chunk=senders.more)) is not None:
+            notice_id, created = expanded
+            if created is None:
+                broken.add(notice_id)
+            else:
+                stats.notices_expanded += 1
+                stats.deliveries_created += created
+        stats.notices_failed = len(broken)
+    finally:
+        stats.outcomes.update(senders.finish())
     return stats
 
 
@@ -117,15 +122,92 @@ def run_forever(app: Flask | None = None, *, stop: threading.Event | None = None
     flask_app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     stop = stop or threading.Event()
     poll = float(flask_app.config["WORKER_POLL_SECONDS"])
+    failures = 0
     while not stop.is_set():
         try:
             stats = run_once(flask_app)
         except Exception:
-            # A database hiccup must not end the worker; the next pass starts afresh.
-            log.exception("delivery pass failed")
-            stats = Stats()
+            # A database or network hiccup must not end the worker: wait longer after each
+            # failed pass (up to a minute), then start afresh.
+            failures += 1
+            log.exception("delivery pass failed (%d in a row)", failures)
+            stop.wait(min(60.0, poll * 2**failures))
+            continue
+        failures = 0
         if stats.idle:
             stop.wait(poll)
+
+
+class Senders:
+    """WORKER_CONNECTIONS threads sending due batches while notices are being expanded.
+
+    Each thread has its own app context and session, claims its own batches and sends each
+    over one connection. It sleeps until the expansion commits more (``more``), and ends
+    once expanding is over (``finish``) and nothing is left that is due.
+    """
+
+    def __init__(self, transport: Transport, *, max_batches: int) -> None:
+        self.app = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.transport = transport
+        self.max_batches = max_batches
+        self.outcomes: Counter[str] = Counter()
+        self.failures: list[BaseException] = []
+        self._changed = threading.Condition()
+        self._version = 0
+        self._done = False
+        connections = max(1, int(self.app.config["WORKER_CONNECTIONS"]))
+        self.threads = [
+            threading.Thread(target=self._run, name=f"registry-smtp-{n}", daemon=True)
+            for n in range(connections)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def more(self) -> None:
+        with self._changed:
+            self._version += 1
+            self._changed.notify_all()
+
+    def finish(self) -> Counter[str]:
+        """Let the threads drain what is due, wait for them, and answer what they did."""
+        with self._changed:
+            self._done = True
+            self._changed.notify_all()
+        for thread in self.threads:
+            thread.join()
+        if self.failures:
+            raise self.failures[0]
+        return self.outcomes
+
+    def _state(self) -> tuple[int, bool]:
+        with self._changed:
+            return self._version, self._done
+
+    def _run(self) -> None:
+        try:
+            with self.app.app_context():
+                self._loop()
+        except BaseException as error:  # re-raised by finish(), in the worker's thread
+            self.failures.append(error)
+
+    def _loop(self) -> None:
+        batches = 0
+        while batches < self.max_batches:
+            # Read the state before claiming: a chunk committed after this is waited for.
+            version, done = self._state()
+            results = send_due(transport=self.transport)
+            if results:
+                batches += 1
+                with self._changed:
+                    self.outcomes.update(r.outcome.value for r in results)
+                continue
+            if done:
+                return
+            self._wait_after(version)
+
+    def _wait_after(self, version: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._version != version or self._done)
 
 
 # --- 1. notices for changes that took effect ---------------------------------------------------
@@ -170,98 +252,141 @@ def _lock_step() -> None:
 # --- 2. expanding a notice into deliveries ---------------------------------------------------
 
 
-def expand_next_notice(*, skip: set[int] | None = None) -> tuple[int, int | None] | None:
+def expand_next_notice(
+    *, skip: set[int] | None = None, on_chunk: Callable[[], None] | None = None
+) -> tuple[int, int | None] | None:
     """Claim one unexpanded notice and write its deliveries.
 
     Answers (notice id, deliveries written), with None written when expanding failed: the
-    notice then stays unexpanded for the next pass, and ``skip`` keeps this pass going
-    with the others. None when no notice is waiting.
+    notice is released for the next pass, and ``skip`` keeps this pass going with the
+    others. None when no notice is waiting. ``on_chunk`` is called after each commit.
     """
-    notice = _claim_notice(skip or set())
-    if notice is None:
-        db.session.rollback()
+    notice_id = _claim_notice(skip or set())
+    if notice_id is None:
         return None
-    notice_id, kind = notice.id, notice.kind
     try:
-        created = expand(notice)
+        created = expand(notice_id, on_chunk=on_chunk)
     except Exception:
         db.session.rollback()
-        log.exception("notice %s (%s) could not be expanded; it stays queued", notice_id, kind)
+        log.exception("notice %s could not be expanded; it stays queued", notice_id)
+        db.session.execute(update(Notice).where(Notice.id == notice_id).values(claimed_until=None))
+        db.session.commit()
         return notice_id, None
-    db.session.commit()
     return notice_id, created
 
 
-def _claim_notice(skip: set[int]) -> Notice | None:
+def _lease(name: str) -> timedelta:
+    return timedelta(seconds=float(current_app.config[name]))
+
+
+def _claim_notice(skip: set[int]) -> int | None:
+    """Take an unexpanded notice nobody else is expanding; commits the claim."""
     moment = clock.now()
-    waiting = [Notice.expanded_at.is_(None)]
-    if skip:
-        waiting.append(Notice.id.not_in(skip))
-    if _dialect() == "postgresql":
-        notice = db.session.scalar(
-            select(Notice)
-            .where(*waiting)
-            .order_by(Notice.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+    waiting = (
+        select(Notice.id)
+        .where(
+            Notice.expanded_at.is_(None),
+            or_(Notice.claimed_until.is_(None), Notice.claimed_until < moment),
         )
-        if notice is not None:
-            notice.expanded_at = moment
-        return notice
-    first = select(Notice.id).where(*waiting).order_by(Notice.id).limit(1).scalar_subquery()
+        .order_by(Notice.id)
+        .limit(1)
+    )
+    if skip:
+        waiting = waiting.where(Notice.id.not_in(skip))
+    if _dialect() == "postgresql":
+        waiting = waiting.with_for_update(skip_locked=True)
     claimed = db.session.execute(
         update(Notice)
-        .where(Notice.id == first, Notice.expanded_at.is_(None))
-        .values(expanded_at=moment)
+        .where(Notice.id.in_(waiting.scalar_subquery()))
+        .values(claimed_until=moment + _lease("NOTICE_LEASE_SECONDS"))
         .returning(Notice.id)
+        .execution_options(synchronize_session=False)
     ).scalar()
-    return db.session.get(Notice, claimed) if claimed is not None else None
+    db.session.commit()
+    return claimed
 
 
-def expand(notice: Notice) -> int:
-    """Render one delivery per recipient of ``notice``; suppressed addresses get a dead row."""
+def expand(notice_id: int, *, on_chunk: Callable[[], None] | None = None) -> int:
+    """Write one rendered delivery per recipient, in chunks; suppressed ones are dead rows.
+
+    Each chunk commits on its own and renews the claim; the last marks the notice expanded.
+    """
+    notice = db.session.get(Notice, notice_id)
+    assert notice is not None
     kind = get_kind(notice.kind)
-    recipients = kind.recipients(notice)
+    recipients = _unique(kind.recipients(notice))
     if not kind.subscriber_visible:
         recipients = [r for r in recipients if r.subscription_id is None]
     suppressed = suppressed_among([r.email for r in recipients])
-    moment = clock.now()
-    rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for recipient in recipients:
-        address = normalise_email(recipient.email)
-        if address in seen:
-            continue
-        seen.add(address)
-        is_suppressed = address in suppressed
-        rows.append(
-            {
-                "notice_id": notice.id,
-                "channel": "email",
-                "recipient": recipient.email,
-                "language": render.language_of(recipient),
-                "organisation_id": recipient.organisation_id,
-                "agreement_id": recipient.agreement_id,
-                "subscription_id": recipient.subscription_id,
-                "processor_id": notice.processor_id,
-                "message_id": render.new_message_id(),
-                "payload": render.render(kind, notice, recipient),
-                "status": DeliveryStatus.DEAD if is_suppressed else DeliveryStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": moment,
-                "last_error": "address suppressed after a permanent failure"
-                if is_suppressed
-                else None,
-                "created_at": moment,
-            }
+    size = max(1, int(current_app.config["WORKER_EXPAND_CHUNK"]))
+    for start in range(0, len(recipients), size):
+        moment = clock.now()
+        rows = [
+            _delivery_row(
+                kind, notice, recipient, moment, normalise_email(recipient.email) in suppressed
+            )
+            for recipient in recipients[start : start + size]
+        ]
+        db.session.execute(_insert_missing(), rows)
+        db.session.execute(
+            update(Notice)
+            .where(Notice.id == notice_id)
+            .values(claimed_until=moment + _lease("NOTICE_LEASE_SECONDS"))
+            .execution_options(synchronize_session=False)
         )
+        db.session.commit()
+        if on_chunk is not None:
+            on_chunk()
+    notice = db.session.get(Notice, notice_id)
+    assert notice is not None
     notice.__dict__.pop("_shared_render_cache", None)
-    if rows:
-        db.session.execute(insert(Delivery), rows)
     if kind.secret_data:
         notice.data = {k: v for k, v in notice.data.items() if k not in kind.secret_data}
-    notice.expanded_at = moment
-    return len(rows)
+    notice.expanded_at = clock.now()
+    notice.claimed_until = None
+    db.session.commit()
+    return len(recipients)
+
+
+def _unique(recipients: list[Recipient]) -> list[Recipient]:
+    """One recipient per address: the first named wins (contacts come before subscribers)."""
+    seen: dict[str, Recipient] = {}
+    for recipient in recipients:
+        seen.setdefault(normalise_email(recipient.email), recipient)
+    return list(seen.values())
+
+
+def _delivery_row(
+    kind: Any, notice: Notice, recipient: Recipient, moment: datetime, suppressed: bool
+) -> dict[str, Any]:
+    message_id = render.new_message_id()
+    rendered = render.render(kind, notice, recipient)
+    return {
+        "notice_id": notice.id,
+        "channel": "email",
+        "recipient": recipient.email,
+        "language": render.language_of(recipient),
+        "organisation_id": recipient.organisation_id,
+        "agreement_id": recipient.agreement_id,
+        "subscription_id": recipient.subscription_id,
+        "processor_id": notice.processor_id,
+        "message_id": message_id,
+        "payload": rendered,
+        "status": DeliveryStatus.DEAD if suppressed else DeliveryStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": moment,
+        "last_error": SUPPRESSED if suppressed else None,
+        "created_at": moment,
+    }
+
+
+def _insert_missing() -> Any:
+    """INSERT that skips deliveries an interrupted expansion already wrote."""
+    table = cast(Table, Delivery.__table__)
+    dialect = postgresql if _dialect() == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(
+        index_elements=["notice_id", "channel", "recipient"]
+    )
 
 
 # --- 3. claiming due deliveries ----------------------------------------------------------------
@@ -273,7 +398,7 @@ def claim_due(*, limit: int) -> tuple[dict[int, int], datetime]:
     Answers {delivery id: attempt number} and the lease that proves the claim.
     """
     moment = clock.now()
-    lease = moment + timedelta(seconds=float(current_app.config.get("DELIVERY_LEASE_SECONDS", 300)))
+    lease = moment + _lease("DELIVERY_LEASE_SECONDS")
     due = (
         select(Delivery.id)
         .where(
@@ -320,12 +445,12 @@ def send_due(*, transport: Transport, limit: int | None = None) -> list[Result]:
     suppressed = suppressed_among([row.recipient for row in rows])
     db.session.rollback()  # no transaction stays open while the network is slow
     results = [
-        Result(row.id, Outcome.DEAD, "address suppressed after a permanent failure")
+        Result(row.id, Outcome.DEAD, SUPPRESSED)
         for row in rows
         if normalise_email(row.recipient) in suppressed
     ]
     mails = [
-        OutgoingMail(row.id, row.recipient, row.message_id, row.payload)
+        OutgoingMail(row.id, row.recipient, _composed(row))
         for row in rows
         if normalise_email(row.recipient) not in suppressed
     ]
@@ -337,6 +462,12 @@ def send_due(*, transport: Transport, limit: int | None = None) -> list[Result]:
         recipients={row.id: row.recipient for row in rows},
     )
     return results
+
+
+def _composed(row: Any) -> bytes:
+    # Composed here, in a sender thread, where it overlaps other connections' round trips.
+    mime = compose(recipient=row.recipient, message_id=row.message_id, payload=row.payload)
+    return mime.encode("ascii")
 
 
 def mark(
@@ -422,7 +553,7 @@ def backoff(attempts: int) -> timedelta:
     """Exponential backoff with jitter: base·2^(n-1), drawn from its upper half, capped."""
     config = current_app.config
     base = float(config["DELIVERY_BACKOFF_SECONDS"])
-    cap = float(config.get("DELIVERY_BACKOFF_MAX_SECONDS", 6 * 3600))
+    cap = float(config["DELIVERY_BACKOFF_MAX_SECONDS"])
     delay = min(cap, base * 2 ** max(attempts - 1, 0))
     return timedelta(seconds=delay / 2 + random.uniform(0, delay / 2))
 

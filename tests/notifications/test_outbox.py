@@ -20,7 +20,9 @@ from sqlalchemy import func, select
 from registry import clock
 from registry.errors import Conflict
 from registry.extensions import db
+from registry.notifications.kinds import Recipient, register_kind
 from registry.notifications.models import Delivery, DeliveryStatus, Notice, SuppressedAddress
+from registry.notifications.notices import change_context, change_recipients
 from registry.notifications.transports import (
     Outcome,
     OutgoingMail,
@@ -200,7 +202,7 @@ def test_a_crashed_workers_claims_return_after_the_lease(
     assert {d.status for d in deliveries()} == {DeliveryStatus.SENDING}
 
     assert deliver().sent == 0  # claims still held
-    clock.advance(timedelta(seconds=app.config.get("DELIVERY_LEASE_SECONDS", 300) + 1))
+    clock.advance(timedelta(seconds=app.config["DELIVERY_LEASE_SECONDS"] + 1))
     assert deliver().sent == 3
     assert {(d.status, d.attempts) for d in deliveries()} == {(DeliveryStatus.SENT, 2)}
 
@@ -244,7 +246,7 @@ def test_one_connection_serves_a_batch(
             connections.append(len(mails))
             return original(self, mails)
 
-    app.config["WORKER_BATCH_SIZE"] = 4
+    app.config.update(WORKER_BATCH_SIZE=4, WORKER_CONNECTIONS=1)
     stats = run_once(transport=CountingTransport())
     assert stats.sent == 10
     assert connections == [4, 4, 2]
@@ -312,7 +314,7 @@ def test_two_workers_never_send_the_same_delivery_twice(
     for name in ("Alpha", "Bravo", "Charlie"):
         announce(client, world.processor, subprocessor=entry(name), effective_at=EFFECTIVE)
     clock.advance(timedelta(days=40))  # all three took effect: two workers race for those too
-    app.config["WORKER_BATCH_SIZE"] = 10
+    app.config.update(WORKER_BATCH_SIZE=10, WORKER_CONNECTIONS=1)
     both_hold_a_claim = threading.Barrier(2, timeout=30)
 
     class RendezvousTransport(SmtpTransport):
@@ -345,3 +347,72 @@ def test_two_workers_never_send_the_same_delivery_twice(
     arrived = Counter(m["Message-ID"] for m in smtp_server.messages)
     assert len(arrived) == len(everything) and set(arrived.values()) == {1}
     assert sum(stats.sent for stats in results) == len(everything)
+
+
+_fail_once_for: set[str] = set()
+
+
+def _flaky_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
+    if recipient.email in _fail_once_for:
+        _fail_once_for.discard(recipient.email)
+        raise RuntimeError("rendering failed halfway")
+    return change_context(notice, recipient)
+
+
+register_kind(
+    "test_flaky_notice",
+    recipients=change_recipients,
+    context=_flaky_context,
+    template="change_announced",
+    subscriber_visible=True,
+)
+
+
+def test_an_interrupted_expansion_is_completed_without_duplicates(
+    app: Flask, client: FlaskClient, world: World, smtp_server: SmtpServer
+) -> None:
+    from registry.notifications.service import queue_notice
+
+    confirmed_subscriber(world.processor, "reader@example.org")
+    change = announce(client, world.processor, effective_at=EFFECTIVE)
+    deliver()
+    smtp_server.handler.received.clear()
+    app.config["WORKER_EXPAND_CHUNK"] = 2  # contacts first: two, then the third and the reader
+    _fail_once_for.add("dpo@acme.example")
+    notice = queue_notice(
+        kind="test_flaky_notice",
+        processor_id=world.processor.organisation.id,
+        change_id=change["id"],
+    )
+    db.session.commit()
+
+    first = deliver()
+    assert first.notices_failed == 1 and first.sent == 2  # the first chunk went out anyway
+    assert db.session.get(Notice, notice.id).expanded_at is None  # type: ignore[union-attr]
+    ids_before = {d.recipient: d.message_id for d in deliveries() if d.notice_id == notice.id}
+
+    second = deliver()
+    assert second.notices_expanded == 1 and second.sent == 2
+    mine = [d for d in deliveries() if d.notice_id == notice.id]
+    assert sorted(d.recipient for d in mine) == [
+        "dpo@acme.example",
+        "fg@zeewolde.example",
+        "privacy@zeewolde.example",
+        "reader@example.org",
+    ]
+    assert {d.recipient: d.message_id for d in mine if d.recipient in ids_before} == ids_before
+    arrived = Counter(m["To"] for m in smtp_server.messages)
+    assert len(arrived) == 4 and set(arrived.values()) == {1}
+
+
+def test_a_notice_claimed_by_a_worker_that_died_is_taken_over_after_its_lease(
+    app: Flask, client: FlaskClient, world: World, smtp_server: SmtpServer
+) -> None:
+    from registry.notifications.worker import _claim_notice
+
+    announce(client, world.processor, effective_at=EFFECTIVE)
+    assert _claim_notice(set()) is not None  # ...and that worker dies before expanding
+    assert deliver().notices_expanded == 0
+    clock.advance(timedelta(seconds=app.config["NOTICE_LEASE_SECONDS"] + 1))
+    stats = deliver()
+    assert stats.notices_expanded == 1 and stats.sent == 3
