@@ -6,7 +6,11 @@ objection filed, …). Each kind names three things:
 - ``recipients(notice) -> list[Recipient]``: everyone to tell. Called by the worker when it
   expands the notice, in the worker's own transaction — never in the request that caused it.
 - ``context(notice, recipient) -> dict``: the facts for the templates, for one recipient. The
-  worker adds the common keys of ``base_context`` (processor, language, links).
+  worker adds the common keys of ``render.base_context`` (processor, language, links,
+  ``format_date``, ``format_datetime``, ``sentence_end``). Public subscribers' mails differ
+  only by their unsubscribe link, so for them it runs once per notice and language and must
+  not depend on which subscriber it is for. Facts that are the same for many recipients
+  can be computed once per notice with ``shared(notice, key, compute)``.
 - ``template``: a folder under ``registry/templates/email/`` laid out per language::
 
       email/<template>/<lang>/subject.txt   one line

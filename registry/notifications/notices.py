@@ -3,7 +3,7 @@
 Change notices go to every active agreement's ``notify_emails`` (contractual, in the
 agreement's language, with that agreement's objection deadline) and to every confirmed
 subscriber of the processor (with an unsubscribe link). An address appears once per notice:
-as a contact if it is one, else as a subscriber.
+as a contact if it is one (of the first agreement that names it), else as a subscriber.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from registry.extensions import db
 from registry.notifications.kinds import Recipient, register_kind, shared
 from registry.notifications.models import Notice, Subscription, SubscriptionStatus
 from registry.notifications.render import base_url, format_date, format_datetime, language_of
+from registry.notifications.service import hash_token
 
 # The fields of a sub-processor entry, in the order a reader expects them.
 ENTRY_FIELDS = (
@@ -338,10 +339,12 @@ for _name in ("change_announced", "change_withdrawn", "change_effective"):
 
 
 def confirm_recipients(notice: Notice) -> list[Recipient]:
-    """The address that asked, while its request is still open."""
+    """The address that asked, while its request is open and this token is its latest."""
     subscription = db.session.get(Subscription, notice.subscription_id)
     if subscription is None or subscription.status is not SubscriptionStatus.PENDING:
         return []
+    if subscription.confirm_token_hash != hash_token(notice.data.get("token", "")):
+        return []  # a newer request replaced this link; only the newest mail is worth sending
     return [
         Recipient(
             email=subscription.email,

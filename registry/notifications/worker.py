@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask, current_app
+from flask_mail import BadHeaderError
 from sqlalchemy import Table, and_, bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -313,6 +314,7 @@ def expand(notice_id: int, *, on_chunk: Callable[[], None] | None = None) -> int
     """
     notice = db.session.get(Notice, notice_id)
     assert notice is not None
+    notice.__dict__.pop("_shared_render_cache", None)  # nothing left from a failed attempt
     kind = get_kind(notice.kind)
     recipients = _unique(kind.recipients(notice))
     if not kind.subscriber_visible:
@@ -444,16 +446,17 @@ def send_due(*, transport: Transport, limit: int | None = None) -> list[Result]:
     ).all()
     suppressed = suppressed_among([row.recipient for row in rows])
     db.session.rollback()  # no transaction stays open while the network is slow
-    results = [
-        Result(row.id, Outcome.DEAD, SUPPRESSED)
-        for row in rows
-        if normalise_email(row.recipient) in suppressed
-    ]
-    mails = [
-        OutgoingMail(row.id, row.recipient, _composed(row))
-        for row in rows
-        if normalise_email(row.recipient) not in suppressed
-    ]
+    results: list[Result] = []
+    mails: list[OutgoingMail] = []
+    for row in rows:
+        if normalise_email(row.recipient) in suppressed:
+            results.append(Result(row.id, Outcome.DEAD, SUPPRESSED))
+            continue
+        try:
+            mails.append(OutgoingMail(row.id, row.recipient, _composed(row)))
+        except BadHeaderError:
+            # Retrying cannot mend a header with a line break in it.
+            results.append(Result(row.id, Outcome.DEAD, "a header contains a line break"))
     results.extend(transport.send_batch(mails))
     mark(
         results,

@@ -416,3 +416,18 @@ def test_a_notice_claimed_by_a_worker_that_died_is_taken_over_after_its_lease(
     clock.advance(timedelta(seconds=app.config["NOTICE_LEASE_SECONDS"] + 1))
     stats = deliver()
     assert stats.notices_expanded == 1 and stats.sent == 3
+
+
+def test_a_header_injection_is_refused_not_sent_and_not_retried(
+    client: FlaskClient, smtp_server: SmtpServer
+) -> None:
+    from tests.factories import make_party
+
+    evil = make_party("processor", "evil", name="Evil B.V.\r\nBcc: everyone@example.org")
+    confirmed_subscriber(evil, "reader@example.org")
+    announce(client, evil, effective_at=EFFECTIVE)
+    stats = deliver()
+    assert stats.as_dict()["dead"] == 1 and smtp_server.messages == []
+    (dead,) = [d for d in deliveries() if d.recipient == "reader@example.org"]
+    assert dead.status is DeliveryStatus.DEAD
+    assert dead.last_error == "a header contains a line break"

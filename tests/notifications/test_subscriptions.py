@@ -313,3 +313,15 @@ def test_subscriptions_of_one_processor_do_not_reach_another(
     announce(client, world.processor, effective_at="2027-01-04T09:00:00Z")
     deliver()
     assert smtp_server.to("follower@example.org") == []
+
+
+def test_only_the_newest_confirmation_goes_out_when_the_worker_was_away(
+    client: FlaskClient, world: World, smtp_server: SmtpServer
+) -> None:
+    subscribe(client, "ipvoice", "patient@example.org")
+    clock.advance(timedelta(minutes=20))
+    subscribe(client, "ipvoice", "patient@example.org")
+    deliver()
+    (mail,) = smtp_server.to("patient@example.org")
+    token = confirm_link(mail).rsplit("/", 1)[1]
+    assert client.post("/api/v1/subscriptions/confirm", json={"token": token}).status_code == 200
