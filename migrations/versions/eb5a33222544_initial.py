@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: ce1b3545dae5
+Revision ID: eb5a33222544
 Revises: 
-Create Date: 2026-11-27 22:54:58.472402
+Create Date: 2026-11-27 23:42:35.681331
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'ce1b3545dae5'
+revision = 'eb5a33222544'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -253,6 +253,7 @@ def upgrade():
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expanded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agreement_id'], ['agreements.id'], name=op.f('fk_notices_agreement_id_agreements')),
     sa.ForeignKeyConstraint(['change_id'], ['changes.id'], name=op.f('fk_notices_change_id_changes')),
     sa.ForeignKeyConstraint(['objection_id'], ['objections.id'], name=op.f('fk_notices_objection_id_objections')),
