@@ -6,9 +6,9 @@ from marshmallow import Schema, fields, validate
 
 from registry.agreements.models import Consent
 from registry.agreements.schemas import PartySchema, TransferSchema
+from registry.ids import ID
 
 # Ids fit an integer column; a larger one is a bad request, not a database error.
-ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class ConsentInSchema(Schema):

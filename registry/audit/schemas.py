@@ -7,9 +7,9 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from registry.audit.models import AuditEvent
+from registry.ids import ID
 
 # Ids fit an integer column; a larger one is a bad request, not a database error.
-ID = validate.Range(min=1, max=2**31 - 1)
 OBJECT_TYPES = (
     "agreement",
     "change",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from registry.ids import ID
 from registry.notifications.models import DeliveryStatus, SubscriptionStatus
 
 LANGUAGE = validate.OneOf(["nl", "en"])
@@ -30,7 +31,7 @@ class SubscriptionStateSchema(Schema):
 
 
 class DeliveryQuerySchema(Schema):
-    change_id = fields.Integer(validate=validate.Range(min=1))
+    change_id = fields.Integer(validate=ID)
     status = fields.Enum(DeliveryStatus, by_value=True)
     kind = fields.String(validate=validate.Length(min=1, max=48))
 

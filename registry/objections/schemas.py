@@ -7,11 +7,11 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.agreements.schemas import PartySchema
+from registry.ids import ID
 from registry.objections.models import Objection, ObjectionAction, ObjectionState, Outcome
 
 TEXT = validate.Length(max=10_000)
 # Ids fit an integer column; a larger one is a bad request, not a database error.
-ID = validate.Range(min=1, max=2**31 - 1)
 _WORD = re.compile(r"\w")
 
 

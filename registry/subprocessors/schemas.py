@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from registry.countries.schemas import AssessmentSchema
+from registry.ids import ID
 from registry.organisations.schemas import validate_country
 from registry.subprocessors.models import ChangeAction, ChangeStatus
 
@@ -75,7 +76,7 @@ class SubprocessorInSchema(Schema):
 
 class ChangeInSchema(Schema):
     action = fields.Enum(ChangeAction, by_value=True, required=True)
-    subprocessor_id = fields.Integer(allow_none=True, load_default=None, strict=True)
+    subprocessor_id = fields.Integer(allow_none=True, load_default=None, strict=True, validate=ID)
     subprocessor = fields.Dict(
         allow_none=True,
         load_default=None,
