@@ -36,7 +36,8 @@ class Agreement(Model):
     controller: Mapped[Organisation] = relationship(foreign_keys=[controller_id])
 
     def is_active_at(self, moment: datetime) -> bool:
-        return self.terminated_at is None or self.terminated_at > moment
+        recorded = self.created_at <= moment
+        return recorded and (self.terminated_at is None or self.terminated_at > moment)
 
     def objection_closes_at(self, announced_at: datetime) -> datetime:
         return announced_at + timedelta(days=self.objection_days)

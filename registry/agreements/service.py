@@ -78,10 +78,12 @@ def record_agreement(
 
 
 def active_agreements(*, processor_id: int, at: datetime) -> list[Agreement]:
+    """The agreements in force at ``at``: recorded by then and not yet terminated."""
     statement = (
         select(Agreement)
         .where(
             Agreement.processor_id == processor_id,
+            Agreement.created_at <= at,
             or_(Agreement.terminated_at.is_(None), Agreement.terminated_at > at),
         )
         .order_by(Agreement.id)
