@@ -101,7 +101,7 @@ def serve(demo: bool, port: int, host: str) -> None:
     if demo:
         from registry.demo import load_demo, print_demo
 
-        print_demo(load_demo())
+        print_demo(load_demo(), base_url=f"http://{host}:{port}")
     env = {**os.environ, "REGISTRY_BIND": f"{host}:{port}"}
     env.setdefault("REGISTRY_INSTANCE_PATH", current_app.instance_path)
     config = str(PROJECT_ROOT / "config" / "gunicorn.conf.py")
