@@ -30,6 +30,7 @@ class ProblemSchema(Schema):
     )
     state = fields.String(metadata={"description": "Current state (illegal transitions only)"})
     allowed_actions = fields.List(fields.String())
+    retry_after = fields.Integer(metadata={"description": "Seconds to wait (429 only)"})
 
 
 class Problem(Exception):
@@ -114,7 +115,11 @@ def problem_response(
 
 
 def handle_problem(error: Problem) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="registry"'} if error.status == 401 else None
+    headers = {}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="registry"'
+    if "retry_after" in error.extra:
+        headers["Retry-After"] = str(error.extra["retry_after"])
     return problem_response(
         error.status, detail=error.detail, slug=error.slug, headers=headers, **error.extra
     )

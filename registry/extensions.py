@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -70,7 +68,6 @@ migrate = Migrate()
 mail = Mail()
 api = RegistryApi()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
 def init_app(app: Flask) -> None:
@@ -83,8 +80,6 @@ def init_app(app: Flask) -> None:
     babel.init_app(
         app, default_translation_directories=str(PROJECT_ROOT / "registry" / "translations")
     )
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    limiter.init_app(app)
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "reg_… token"}

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from registry.auth import current_org, requires
 from registry.errors import Problem
-from registry.extensions import limiter
 from registry.notifications import pages, service
 from registry.notifications.models import Delivery, Subscription, SubscriptionStatus
 from registry.notifications.schemas import (
@@ -27,6 +26,7 @@ from registry.notifications.schemas import (
 from registry.organisations import service as organisations
 from registry.organisations.models import OrgKind
 from registry.pagination import paginated
+from registry.ratelimit import rate_limited
 
 bp = Blueprint(
     "notifications",
@@ -40,10 +40,6 @@ ACCEPTED = {
     "detail": "If this address can be subscribed, a confirmation mail is on its way.",
 }
 HTML_PAGE = {"description": "A small HTML page", "content": {"text/html": {"schema": {}}}}
-
-
-def _subscribe_limit() -> str:
-    return str(current_app.config["SUBSCRIBE_RATE_LIMIT"])
 
 
 def _state(subscription: Subscription) -> dict[str, Any]:
@@ -60,7 +56,7 @@ def _wants_html() -> bool:
 
 
 @bp.route("/processors/<slug>/subscriptions", methods=["POST"])
-@limiter.limit(_subscribe_limit)
+@rate_limited("SUBSCRIBE_RATE_LIMIT")
 @bp.arguments(SubscribeSchema)
 @bp.response(202, SubscriptionAcceptedSchema)
 def subscribe(data: dict[str, Any], slug: str) -> dict[str, str]:
