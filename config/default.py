@@ -36,11 +36,18 @@ NOTICE_LEASE_SECONDS = 300
 # Subscriptions.
 SUBSCRIPTION_CONFIRM_HOURS = 48
 SUBSCRIPTION_RESEND_MINUTES = 15
+# Rate-limit counters: memory:// counts per process; redis://host:6379 across workers and hosts.
 RATELIMIT_STORAGE_URI = "memory://"
 SUBSCRIBE_RATE_LIMIT = "10 per hour"
 
 # How long a public list may be cached by a client or proxy.
 PUBLIC_MAX_AGE_SECONDS = 60
+# How long a web process trusts its copy of a processor's list revision before asking the
+# database again. Writes in the same process are seen at once; 0 asks on every request.
+LIST_REVISION_TTL_SECONDS = 1.0
+
+# Number of trusted proxies in front (X-Forwarded-For/-Proto/-Host); 0 trusts none.
+PROXY_FIX_X_FOR = 0
 
 # Agreement defaults (LEGAL.md §1: 30 days is market practice).
 DEFAULT_NOTICE_DAYS = 30

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,9 +21,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A server restart must not fail the next request; SQLite has no connection to lose.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     app.config["MAIL_SUPPRESS_SEND"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.session_interface = NoCookieSessions()
+    if proxies := int(app.config.get("PROXY_FIX_X_FOR") or 0):
+        # Behind N trusted proxies: take the client address (rate limits) from X-Forwarded-*.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     from registry import extensions, models, views  # noqa: F401  (models: register tables)
 
@@ -33,6 +44,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class NoCookieSessions(SessionInterface):
+    """The API is stateless (bearer tokens): never read or set a session cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
 
 
 def database_uri(app: Flask) -> str:

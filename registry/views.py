@@ -7,10 +7,13 @@ from typing import Any
 
 import flask_swagger_ui
 from flask import Blueprint, Flask, send_from_directory
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from registry.extensions import api, db
+from registry.ids import MAX_ID
 
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 
@@ -21,7 +24,7 @@ class IdConverter(IntegerConverter):
     """``<int:…>`` bounded by an integer column: a larger id matches no route (404, not 500)."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 
@@ -56,9 +59,29 @@ def register(app: Flask) -> None:
 
 
 def commit_or_rollback(response: Response) -> Response:
-    """The one commit of a request: everything it wrote, its notices included, or nothing."""
+    """The one commit of a request: everything it wrote, its notices included, or nothing.
+
+    A request that wrote nothing skips the commit; the session is closed at teardown.
+    """
+    if not db.session.registry.has():
+        return response  # no session was ever opened (e.g. a cached public read)
+    session = db.session()
+    wrote = session.info.pop("wrote", False) or session.new or session.dirty or session.deleted
+    if not wrote:
+        return response
     if response.status_code < 400:
-        db.session.commit()
+        session.commit()
     else:
-        db.session.rollback()
+        session.rollback()
     return response
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_write(session: Session, _context: object) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_write(session: Session) -> None:
+    session.info.pop("wrote", None)

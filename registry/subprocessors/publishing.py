@@ -13,15 +13,15 @@ import bisect
 import hashlib
 from collections import OrderedDict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, json
 
 from registry import clock
 from registry.countries import service as countries
-from registry.organisations.models import Organisation
 from registry.subprocessors import service
 from registry.subprocessors.models import SubprocessorVersion
+from registry.subprocessors.revisions import PublishedProcessor
 
 _CACHE_SIZE = 256
 
@@ -40,31 +40,32 @@ def _cache(name: str) -> _LRU:
     return caches.setdefault(name, _LRU())
 
 
-def _boundaries(processor: Organisation) -> list[datetime]:
+def _boundaries(processor: PublishedProcessor) -> tuple[datetime, ...]:
     key = (processor.id, processor.list_revision)
     cached = _cache("boundaries").get(key)
     if cached is None:
         adequacy = [clock.start_of_day(day) for day in countries.change_dates()]
-        cached = _cache("boundaries").remember(
-            key, sorted({*service.list_boundaries(processor_id=processor.id), *adequacy})
-        )
-    return list(cached)
+        moments = {*service.list_boundaries(processor_id=processor.id), *adequacy}
+        cached = _cache("boundaries").remember(key, tuple(sorted(moments)))
+    return cast(tuple[datetime, ...], cached)
 
 
-def in_force_since(processor: Organisation, at: datetime) -> datetime | None:
+def in_force_since(processor: PublishedProcessor, at: datetime) -> datetime | None:
     """The last moment at or before ``at`` when the list or an assessment changed."""
     boundaries = _boundaries(processor)
     index = bisect.bisect_right(boundaries, at)
     return boundaries[index - 1] if index else None
 
 
-def etag_for(kind: str, processor: Organisation, at: datetime) -> str:
-    since = in_force_since(processor, at)
-    raw = f"{kind}|{processor.id}|{processor.list_revision}|{since}|{at.date().isoformat()}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+def etag_for(kind: str, processor: PublishedProcessor, at: datetime) -> str:
+    key = (kind, processor.id, processor.list_revision, in_force_since(processor, at), at.date())
+    etag = _cache("etags").get(key)
+    if etag is None:
+        etag = _cache("etags").remember(key, hashlib.sha256(repr(key).encode()).hexdigest()[:32])
+    return cast(str, etag)
 
 
-def _heading(processor: Organisation, at: datetime) -> dict[str, Any]:
+def _heading(processor: PublishedProcessor, at: datetime) -> dict[str, Any]:
     since = in_force_since(processor, at)
     return {
         "processor": processor.slug,
@@ -73,7 +74,7 @@ def _heading(processor: Organisation, at: datetime) -> dict[str, Any]:
     }
 
 
-def list_document(processor: Organisation, at: datetime) -> tuple[str, bytes]:
+def list_document(processor: PublishedProcessor, at: datetime) -> tuple[str, bytes]:
     """The list in force at ``at`` (Art. 5.2) as (etag, JSON body)."""
     etag = etag_for("list", processor, at)
     body = _cache("bodies").get(etag)
@@ -88,7 +89,7 @@ def list_document(processor: Organisation, at: datetime) -> tuple[str, bytes]:
     return etag, body
 
 
-def countries_document(processor: Organisation, at: datetime) -> tuple[str, bytes]:
+def countries_document(processor: PublishedProcessor, at: datetime) -> tuple[str, bytes]:
     """The processing countries at ``at`` with their assessments (Art. 3.4)."""
     etag = etag_for("countries", processor, at)
     body = _cache("bodies").get(etag)

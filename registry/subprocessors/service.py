@@ -14,6 +14,7 @@ from registry.errors import Conflict, Invalid, NotFound
 from registry.extensions import db
 from registry.notifications import service as notifications
 from registry.organisations.models import Organisation
+from registry.subprocessors import revisions
 from registry.subprocessors.models import (
     Change,
     ChangeAction,
@@ -215,7 +216,7 @@ def announce_change(
             change.after = None
     db.session.add(change)
     db.session.flush()
-    processor.list_revision += 1
+    revisions.bump(processor)
     audit.record(
         action="change.announced",
         object_type="change",
@@ -249,7 +250,7 @@ def withdraw_change(*, processor: Organisation, change_id: int, reason: str) -> 
             closed.valid_to = None
     change.withdrawn_at = clock.now()
     change.withdraw_reason = reason
-    processor.list_revision += 1
+    revisions.bump(processor)
     db.session.flush()
     # Imported here: objections build on changes, not the other way round.
     from registry.objections import service as objections

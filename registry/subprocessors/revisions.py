@@ -1,0 +1,57 @@
+"""Each processor's list revision, as the public read path needs it.
+
+The revision is bumped on every write to a processor's list and is part of the ETag of
+its public documents. A web process keeps its copy for LIST_REVISION_TTL_SECONDS, so a
+public read that hits the cached body or answers 304 touches no database at all; a write
+in this process drops the copy at once, one in another process is seen within the TTL
+(well inside the Cache-Control max-age clients may already rely on).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from registry.errors import NotFound
+from registry.extensions import db
+from registry.organisations.models import Organisation, OrgKind
+
+
+@dataclass(frozen=True)
+class PublishedProcessor:
+    id: int
+    slug: str
+    list_revision: int
+
+
+def _copies() -> dict[str, tuple[PublishedProcessor, float]]:
+    copies: dict[str, tuple[PublishedProcessor, float]]
+    copies = current_app.extensions.setdefault("registry_revisions", {})
+    return copies
+
+
+def published_processor(slug: str) -> PublishedProcessor:
+    """The processor behind a public URL with its list revision; 404 if there is none."""
+    copy = _copies().get(slug)
+    if copy is not None and copy[1] > time.monotonic():
+        return copy[0]
+    row = db.session.execute(
+        select(Organisation.id, Organisation.slug, Organisation.list_revision).where(
+            Organisation.slug == slug, Organisation.kind == OrgKind.PROCESSOR
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No processor '{slug}'.")
+    processor = PublishedProcessor(id=row.id, slug=row.slug, list_revision=row.list_revision)
+    ttl = float(current_app.config["LIST_REVISION_TTL_SECONDS"])
+    _copies()[slug] = (processor, time.monotonic() + ttl)
+    return processor
+
+
+def bump(processor: Organisation) -> None:
+    """Mark the processor's list as written: new ETags for all its documents."""
+    processor.list_revision += 1
+    _copies().pop(processor.slug, None)
