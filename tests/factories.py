@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from registry.extensions import db
 from registry.organisations import service as organisations
@@ -44,3 +45,27 @@ def make_admin() -> dict[str, str]:
     _, secret = organisations.create_token(organisation=None, name="admin", admin=True)
     db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
+
+
+def entry(name: str = "Nordhosting", **overrides: Any) -> dict[str, Any]:
+    """A complete sub-processor body as integrators send it."""
+    body: dict[str, Any] = {
+        "name": name,
+        "legal_name": f"{name} GmbH",
+        "registration_number": "HRB 123456",
+        "country_of_incorporation": "DE",
+        "website": "https://nordhosting.example",
+        "purpose": "Hosting of call recordings",
+        "data_categories": ["call recordings", "contact details"],
+        "data_subject_categories": ["end users"],
+        "locations": [
+            {"code": "DE", "activities": ["hosting"]},
+            {"code": "US", "activities": ["support"]},
+        ],
+        "dpf_certified": False,
+        "dpf_checked_on": None,
+        "transfer_mechanism": "scc",
+        "flowdown_signed_on": "2026-11-01",
+    }
+    body.update(overrides)
+    return body

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from tests.browser import CHROMIUM_ARGS, chromium_or_skip, served
+
 # Not "localhost" or "127.0.0.1": Swagger UI exempts those two names from its online validator,
 # so only another loopback address shows what a browser would do on a real host name.
 HOST = "127.0.0.2"
@@ -31,27 +20,16 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    return CHROMIUM
+    return chromium_or_skip()
 
 
 @pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    server = make_server(HOST, 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{HOST}:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+def served_app(app: Flask) -> Iterator[str]:
+    with served(app, HOST) as base:
+        yield base
 
 
-def test_docs_render_every_operation_from_local_files(chromium: Path, served: str) -> None:
+def test_docs_render_every_operation_from_local_files(chromium: Path, served_app: str) -> None:
     from playwright.sync_api import Route, sync_playwright
 
     requested: list[str] = []
@@ -68,7 +46,7 @@ def test_docs_render_every_operation_from_local_files(chromium: Path, served: st
         try:
             page = browser.new_page()
             page.route("**/*", local_only)
-            page.goto(f"{served}/docs", wait_until="networkidle")
+            page.goto(f"{served_app}/docs", wait_until="networkidle")
             page.wait_for_selector(".opblock-summary", timeout=15_000)
             title = page.locator(".info .title").inner_text()
             paths = set(page.locator(".opblock-summary-path").all_inner_texts())

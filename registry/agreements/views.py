@@ -16,7 +16,7 @@ from registry.agreements.consent_schemas import (
 from registry.agreements.models import Agreement, Consent
 from registry.agreements.schemas import AgreementInSchema, AgreementSchema, TransfersSchema
 from registry.auth import current_org, requires
-from registry.pagination import MAX_PAGE_SIZE, PAGE_SIZE, paginated
+from registry.pagination import MAX_OFFSET, MAX_PAGE_SIZE, PAGE_SIZE, paginated
 from registry.params import parse_at
 from registry.subprocessors.schemas import AtQuerySchema
 
@@ -106,6 +106,8 @@ def transfers_overview(at: str | None, pagination_parameters: Any) -> list[dict[
     """Show, per active agreement, the counts by status and the transfers that are blocked."""
     processor, moment = current_org(), parse_at(at)
     pagination_parameters.item_count = overview.count_agreements(processor=processor, at=moment)
+    if pagination_parameters.first_item > MAX_OFFSET:
+        return []
     return overview.transfers_overview(
         processor=processor,
         at=moment,

@@ -18,23 +18,7 @@ from registry.notifications.kinds import Recipient, register_kind, shared
 from registry.notifications.models import Notice, Subscription, SubscriptionStatus
 from registry.notifications.render import base_url, format_date, format_datetime, language_of
 from registry.notifications.service import hash_token
-
-# The fields of a sub-processor entry, in the order a reader expects them.
-ENTRY_FIELDS = (
-    "name",
-    "legal_name",
-    "registration_number",
-    "country_of_incorporation",
-    "website",
-    "purpose",
-    "data_categories",
-    "data_subject_categories",
-    "locations",
-    "dpf_certified",
-    "dpf_checked_on",
-    "transfer_mechanism",
-    "flowdown_signed_on",
-)
+from registry.subprocessors.models import ENTRY_FIELDS
 
 LABELS = {
     "nl": {

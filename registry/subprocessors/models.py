@@ -18,6 +18,23 @@ from registry import clock
 from registry.extensions import Model
 from registry.types import JSONType, UTCDateTime
 
+# The fields of a version that make up a sub-processor's published entry.
+ENTRY_FIELDS = (
+    "name",
+    "legal_name",
+    "registration_number",
+    "country_of_incorporation",
+    "website",
+    "purpose",
+    "data_categories",
+    "data_subject_categories",
+    "locations",
+    "dpf_certified",
+    "dpf_checked_on",
+    "transfer_mechanism",
+    "flowdown_signed_on",
+)
+
 
 class ChangeAction(enum.StrEnum):
     ADD = "add"

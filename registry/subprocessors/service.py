@@ -16,6 +16,7 @@ from registry.notifications import service as notifications
 from registry.organisations.models import Organisation
 from registry.subprocessors import revisions
 from registry.subprocessors.models import (
+    ENTRY_FIELDS,
     Change,
     ChangeAction,
     ChangeStatus,
@@ -24,22 +25,6 @@ from registry.subprocessors.models import (
 )
 from registry.subprocessors.schemas import SubprocessorInSchema
 
-# The fields of a version that make up a sub-processor's published entry.
-ENTRY_FIELDS = (
-    "name",
-    "legal_name",
-    "registration_number",
-    "country_of_incorporation",
-    "website",
-    "purpose",
-    "data_categories",
-    "data_subject_categories",
-    "locations",
-    "dpf_certified",
-    "dpf_checked_on",
-    "transfer_mechanism",
-    "flowdown_signed_on",
-)
 _DATE_FIELDS = ("dpf_checked_on", "flowdown_signed_on")
 
 entry_schema = SubprocessorInSchema()

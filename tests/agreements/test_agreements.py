@@ -10,8 +10,7 @@ from flask.testing import FlaskClient
 from registry.agreements.models import Agreement
 from registry.extensions import db
 from tests.conftest import NOW
-from tests.factories import Party, make_party
-from tests.subprocessors.conftest import entry
+from tests.factories import Party, entry, make_party
 
 BODY = {
     "controller": "zeewolde",

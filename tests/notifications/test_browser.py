@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from email.message import Message
 
@@ -11,34 +10,20 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from registry.extensions import db
 from registry.notifications.models import Subscription, SubscriptionStatus
-from tests.conftest import SmtpServer, free_port
+from tests.browser import CHROMIUM_ARGS, chromium_or_skip, served
+from tests.conftest import SmtpServer
 from tests.notifications.conftest import World, announce, deliver, subject_of, text_of
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with served(app) as base:
+        yield base
 
 
 def link_in(message: Message, kind: str, base: str) -> str:
@@ -72,7 +57,7 @@ def test_confirm_and_unsubscribe_by_following_the_mail_in_a_browser(
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            executable_path=str(chromium_or_skip()), args=CHROMIUM_ARGS
         )
         try:
             page = browser.new_page()

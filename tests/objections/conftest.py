@@ -13,6 +13,7 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.notifications.models import Notice
 from registry.notifications.worker import Stats, run_once
+from tests import factories
 from tests.factories import Party, make_party
 
 ACKNOWLEDGE_DAYS = 5
@@ -22,24 +23,12 @@ GROUNDS = "The new hosting location in the US is not covered by our DPIA."
 
 
 def entry(name: str = "Nordhosting", **overrides: Any) -> dict[str, Any]:
-    """A complete sub-processor body as integrators send it."""
-    body: dict[str, Any] = {
-        "name": name,
-        "legal_name": f"{name} GmbH",
-        "country_of_incorporation": "DE",
-        "purpose": "Hosting of call recordings",
-        "data_categories": ["call recordings"],
-        "data_subject_categories": ["end users"],
-        "locations": [
-            {"code": "DE", "activities": ["hosting"]},
-            {"code": "IN", "activities": ["support"]},
-        ],
-        "dpf_certified": False,
-        "transfer_mechanism": "scc",
-        "flowdown_signed_on": "2026-11-01",
-    }
-    body.update(overrides)
-    return body
+    """A sub-processor with a location that needs consent (IN) beside one in the EEA."""
+    locations = [
+        {"code": "DE", "activities": ["hosting"]},
+        {"code": "IN", "activities": ["support"]},
+    ]
+    return factories.entry(name, **{"locations": locations, **overrides})
 
 
 @dataclass

@@ -8,8 +8,7 @@ from flask.testing import FlaskClient
 
 from registry import clock
 from tests.conftest import NOW
-from tests.factories import Party, make_party
-from tests.subprocessors.conftest import entry
+from tests.factories import Party, entry, make_party
 
 
 def announce(client: FlaskClient, party: Party, **body: object) -> dict:

@@ -8,8 +8,7 @@ from flask.testing import FlaskClient
 
 from registry import clock
 from tests.conftest import NOW
-from tests.factories import Party
-from tests.subprocessors.conftest import entry
+from tests.factories import Party, entry
 
 
 def add(client: FlaskClient, party: Party, offset: timedelta, **fields: object) -> dict:

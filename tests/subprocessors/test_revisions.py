@@ -11,8 +11,7 @@ from sqlalchemy import update
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.conftest import NOW
-from tests.factories import Party
-from tests.subprocessors.conftest import entry
+from tests.factories import Party, entry
 
 
 def _write_elsewhere(slug: str) -> None:

@@ -10,8 +10,7 @@ from flask.testing import FlaskClient
 from registry.extensions import db
 from registry.subprocessors.models import Change, Subprocessor
 from tests.conftest import NOW
-from tests.factories import Party, make_party
-from tests.subprocessors.conftest import entry
+from tests.factories import Party, entry, make_party
 
 
 def post_change(client: FlaskClient, party: Party, body: dict, slug: str | None = None):  # type: ignore[no-untyped-def]
