@@ -104,6 +104,8 @@ def serve(demo: bool, port: int, host: str) -> None:
         print_demo(load_demo(), base_url=f"http://{host}:{port}")
     env = {**os.environ, "REGISTRY_BIND": f"{host}:{port}"}
     env.setdefault("REGISTRY_INSTANCE_PATH", current_app.instance_path)
+    # Links in mail point at this server unless the operator named a public address.
+    env.setdefault("REGISTRY_BASE_URL", f"http://{host}:{port}")
     config = str(PROJECT_ROOT / "config" / "gunicorn.conf.py")
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", config, "wsgi:app"], cwd=PROJECT_ROOT, env=env
