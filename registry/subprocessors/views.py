@@ -37,6 +37,8 @@ bp = Blueprint(
 )
 
 
+# The list and the countries are each one document, not paged as other lists are: Art. 5.2
+# asks for "the list", a processor's list is short, and one ETag must cover all of it.
 # The two most-read documents take ``at`` straight from the query string (parse_at validates
 # it): webargs would cost them a quarter of their time. It is documented by hand instead.
 AT_PARAMETER = {
