@@ -153,26 +153,13 @@ def make_processor(slug: str, subscribers: int) -> tuple[Any, dict[str, str]]:
 def announce(client: Any, slug: str, headers: dict[str, str], name: str) -> float:
     """POST an announcement; answer the request's wall time in seconds."""
     from registry import clock
+    from tests.factories import entry
 
     body = {
         "action": "add",
         "reason": "Second data centre for resilience",
         "effective_at": (clock.now() + timedelta(days=31)).isoformat(),
-        "subprocessor": {
-            "name": name,
-            "legal_name": f"{name} GmbH",
-            "country_of_incorporation": "DE",
-            "purpose": "Hosting of call recordings",
-            "data_categories": ["call recordings", "contact details"],
-            "data_subject_categories": ["end users"],
-            "locations": [
-                {"code": "DE", "activities": ["hosting"]},
-                {"code": "US", "activities": ["support"]},
-            ],
-            "dpf_certified": False,
-            "transfer_mechanism": "scc",
-            "flowdown_signed_on": "2026-11-01",
-        },
+        "subprocessor": entry(name),
     }
     started = time.perf_counter()
     response = client.post(f"/api/v1/processors/{slug}/changes", json=body, headers=headers)

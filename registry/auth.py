@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
-from flask import g, request
+from flask import g, has_request_context, request
 from sqlalchemy import select
 
 from registry import clock
@@ -69,6 +69,16 @@ def current_token() -> ApiToken:
     if token is None:
         raise Unauthorized("A valid bearer token is required.")
     return cast(ApiToken, token)
+
+
+def request_token() -> ApiToken | None:
+    """The token this request was let in with; None outside requests (worker, CLI)."""
+    return g.get("api_token") if has_request_context() else None
+
+
+def request_token_id() -> int | None:
+    token = request_token()
+    return token.id if token is not None else None
 
 
 def current_org() -> Organisation:

@@ -22,13 +22,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import Select, or_, select
 
 from registry import clock
 from registry.agreements import service as agreements
 from registry.agreements.models import Agreement, Consent
 from registry.audit import service as audit
+from registry.auth import request_token_id
 from registry.countries import service as countries
 from registry.errors import Conflict, Invalid, NotFound
 from registry.extensions import db
@@ -98,7 +98,7 @@ def give_consent(
         subprocessor_id=subprocessor_id,
         note=note.strip() if note and note.strip() else None,
         given_at=moment,
-        given_by_token_id=_token_id(),
+        given_by_token_id=request_token_id(),
     )
     db.session.add(consent)
     db.session.flush()
@@ -121,7 +121,7 @@ def revoke_consent(*, controller: Organisation, agreement_id: int, consent_id: i
             allowed_actions=[],
         )
     consent.revoked_at = clock.now()
-    consent.revoked_by_token_id = _token_id()
+    consent.revoked_by_token_id = request_token_id()
     _record(consent, agreement, "consent.revoked", code=consent.code)
     _notify(CONSENT_REVOKED, consent, agreement)
     return consent
@@ -210,14 +210,8 @@ def _check_consent_is_needed(
 
 
 def _record(consent: Consent, agreement: Agreement, action: str, **data: Any) -> None:
-    audit.record(
-        action=action,
-        object_type="consent",
-        object_id=consent.id,
-        processor_id=agreement.processor_id,
-        controller_id=agreement.controller_id,
-        agreement_id=agreement.id,
-        data=data,
+    audit.record_on_agreement(
+        agreement, action=action, object_type="consent", object_id=consent.id, data=data
     )
 
 
@@ -232,8 +226,3 @@ def _notify(kind: str, consent: Consent, agreement: Agreement) -> None:
 
 def _iso(agreement: Agreement) -> str:
     return agreement.terminated_at.date().isoformat() if agreement.terminated_at else ""
-
-
-def _token_id() -> int | None:
-    token = g.get("api_token") if has_request_context() else None
-    return token.id if token is not None else None

@@ -65,13 +65,11 @@ def record_agreement(
     )
     db.session.add(agreement)
     db.session.flush()
-    audit.record(
+    audit.record_on_agreement(
+        agreement,
         action="agreement.recorded",
         object_type="agreement",
         object_id=agreement.id,
-        processor_id=processor.id,
-        controller_id=controller.id,
-        agreement_id=agreement.id,
         data={"reference": reference, "notice_days": notice, "objection_days": objection},
     )
     return agreement

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import g, has_request_context
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from registry import clock
 from registry.audit.models import AuditEvent
+from registry.auth import request_token
 from registry.errors import NotFound
 from registry.extensions import db
 from registry.organisations.models import Organisation, OrgKind
+
+if TYPE_CHECKING:
+    from registry.agreements.models import Agreement
 
 
 def record(
@@ -25,7 +28,7 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an event for the current actor (the request's token, or the system)."""
-    token = g.get("api_token") if has_request_context() else None
+    token = request_token()
     event = AuditEvent(
         occurred_at=clock.now(),
         actor_org_id=token.organisation_id if token is not None else None,
@@ -41,6 +44,26 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_on_agreement(
+    agreement: Agreement,
+    *,
+    action: str,
+    object_type: str,
+    object_id: int,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An event in the trail of both parties of an agreement."""
+    return record(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        processor_id=agreement.processor_id,
+        controller_id=agreement.controller_id,
+        agreement_id=agreement.id,
+        data=data,
+    )
 
 
 # --- reading: each party sees its own trail ---------------------------------------------------

@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import ColumnElement, Select, or_, select, update
 
 from registry import clock
 from registry.agreements import service as agreements
 from registry.agreements.models import Agreement
 from registry.audit import service as audit
+from registry.auth import request_token_id
 from registry.errors import Conflict, NotFound
 from registry.extensions import db
 from registry.notifications.service import queue_notice
@@ -197,7 +197,7 @@ def post_message(*, organisation: Organisation, objection_id: int, body: str) ->
     message = ObjectionMessage(
         objection_id=objection.id,
         author_org_id=organisation.id,
-        author_token_id=_token_id(),
+        author_token_id=request_token_id(),
         body=body.strip(),
         created_at=clock.now(),
     )
@@ -422,13 +422,11 @@ def _terminate_agreement(objection: Objection, summary: str) -> None:
     assert agreement is not None
     if agreement.terminated_at is None:
         agreement.terminated_at = clock.now()
-        audit.record(
+        audit.record_on_agreement(
+            agreement,
             action="agreement.terminated",
             object_type="agreement",
             object_id=agreement.id,
-            processor_id=agreement.processor_id,
-            controller_id=agreement.controller_id,
-            agreement_id=agreement.id,
             data={"objection_id": objection.id, "summary": summary},
         )
     for other in db.session.scalars(
@@ -460,8 +458,3 @@ def _notify(kind: str, objection: Objection, **data: Any) -> None:
         agreement_id=objection.agreement_id,
         data=data,
     )
-
-
-def _token_id() -> int | None:
-    token = g.get("api_token") if has_request_context() else None
-    return token.id if token is not None else None

@@ -10,6 +10,7 @@ from sqlalchemy import Select, or_, select
 
 from registry import clock
 from registry.audit import service as audit
+from registry.auth import request_token_id
 from registry.errors import Conflict, Invalid, NotFound
 from registry.extensions import db
 from registry.notifications import service as notifications
@@ -176,7 +177,7 @@ def announce_change(
         reason=reason,
         announced_at=announced_at,
         effective_at=effective_at,
-        announced_by_token_id=_token_id(),
+        announced_by_token_id=request_token_id(),
     )
     if action is ChangeAction.ADD:
         entry = _load_entry(subprocessor)
@@ -353,10 +354,3 @@ def _open_version(
             "withdraw it before announcing another."
         )
     return current
-
-
-def _token_id() -> int | None:
-    from flask import g, has_request_context
-
-    token = g.get("api_token") if has_request_context() else None
-    return token.id if token is not None else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, request
@@ -15,7 +17,7 @@ from registry.pagination import paginated
 from registry.params import parse_at
 from registry.subprocessors import publishing, service
 from registry.subprocessors.models import Change
-from registry.subprocessors.revisions import published_processor
+from registry.subprocessors.revisions import PublishedProcessor, published_processor
 from registry.subprocessors.schemas import (
     AtQuerySchema,
     ChangeInSchema,
@@ -57,9 +59,7 @@ NOT_MODIFIED = "Not modified (If-None-Match matched the ETag)"
 @bp.alt_response(304, description=NOT_MODIFIED)
 def list_subprocessors(slug: str) -> Response:
     """Show the sub-processors in force at a moment (default: now)."""
-    moment = parse_at(request.args.get("at"))
-    etag, body = publishing.list_document(published_processor(slug), moment)
-    return _cacheable(etag, body)
+    return _published(publishing.list_document, slug)
 
 
 @bp.route("/processors/<slug>/countries", methods=["GET"])
@@ -68,9 +68,7 @@ def list_subprocessors(slug: str) -> Response:
 @bp.alt_response(304, description=NOT_MODIFIED)
 def list_countries(slug: str) -> Response:
     """Show the countries where data is processed, with assessments (Art. 3.4)."""
-    moment = parse_at(request.args.get("at"))
-    etag, body = publishing.countries_document(published_processor(slug), moment)
-    return _cacheable(etag, body)
+    return _published(publishing.countries_document, slug)
 
 
 @bp.route("/processors/<slug>/subprocessors/<int:subprocessor_id>", methods=["GET"])
@@ -132,6 +130,14 @@ def _own_processor(slug: str) -> Organisation:
     if processor.slug != slug:
         raise NotFound(f"No processor '{slug}' of yours.")
     return processor
+
+
+def _published(
+    document: Callable[[PublishedProcessor, datetime], tuple[str, bytes]], slug: str
+) -> Response:
+    """A public document of the processor at ``?at=``, with its ETag (304 on a match)."""
+    etag, body = document(published_processor(slug), parse_at(request.args.get("at")))
+    return _cacheable(etag, body)
 
 
 def _cacheable(etag: str, body: bytes) -> Response:
