@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     from registry.notifications.views import bp as notifications
     from registry.objections.views import bp as objections
     from registry.organisations.views import bp as organisations
+    from registry.subprocessors.schemas import SubprocessorInSchema
     from registry.subprocessors.views import bp as subprocessors
 
     app.url_map.converters["int"] = IdConverter
@@ -55,6 +56,9 @@ def register(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(swagger_static)
+    # Referenced by the change body, which the service loads itself (see ChangeInSchema).
+    if "SubprocessorIn" not in api.spec.components.schemas:
+        api.spec.components.schema("SubprocessorIn", schema=SubprocessorInSchema)
     app.after_request(commit_or_rollback)
 
 

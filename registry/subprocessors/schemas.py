@@ -77,10 +77,15 @@ class SubprocessorInSchema(Schema):
 class ChangeInSchema(Schema):
     action = fields.Enum(ChangeAction, by_value=True, required=True)
     subprocessor_id = fields.Integer(allow_none=True, load_default=None, strict=True, validate=ID)
+    # Loaded by the service, not here: for update it is merged with the current entry first,
+    # and the merged entry must pass SubprocessorIn's rules. Documented as SubprocessorIn.
     subprocessor = fields.Dict(
         allow_none=True,
         load_default=None,
-        metadata={"description": "All fields for add/replace; the changed ones for update"},
+        metadata={
+            "description": "Every field for add/replace; the changed ones for update",
+            "allOf": [{"$ref": "#/components/schemas/SubprocessorIn"}],
+        },
     )
     effective_at = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=None)
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
@@ -151,7 +156,16 @@ class CountryListSchema(ListHeadingSchema):
     countries = fields.List(fields.Nested(ProcessingCountrySchema))
 
 
+class SnapshotLocationSchema(Schema):
+    code = fields.String()
+    activities = fields.List(fields.String())
+
+
 class SnapshotSchema(SubprocessorOutSchema):
+    """An entry as a change froze it (before/after): no assessment, no list dates."""
+
+    locations = fields.List(fields.Nested(SnapshotLocationSchema))
+
     class Meta:
         exclude = ("id", "flowdown_missing", "in_list_from", "in_list_until")
 
@@ -165,8 +179,8 @@ class ChangeSchema(Schema):
     reason = fields.String()
     subprocessor_id = fields.Integer()
     replacement_id = fields.Integer(allow_none=True)
-    before = fields.Dict(allow_none=True)
-    after = fields.Dict(allow_none=True)
+    before = fields.Nested(SnapshotSchema, allow_none=True)
+    after = fields.Nested(SnapshotSchema, allow_none=True)
     withdrawn_at = fields.DateTime(allow_none=True)
     withdraw_reason = fields.String(allow_none=True)
 
