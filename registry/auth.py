@@ -89,13 +89,6 @@ def current_org() -> Organisation:
     return organisation
 
 
-def optional_org() -> Organisation | None:
-    """The caller's organisation when a valid token was sent, else None (public reads)."""
-    token = g.get("api_token") or _token_from_header()
-    g.api_token = token
-    return token.organisation if token is not None else None
-
-
 def requires(*roles: str) -> Callable[[F], F]:
     """Let only tokens of these roles through: no or bad token 401, wrong role 403."""
     unknown = set(roles) - set(ROLES)

@@ -16,6 +16,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_TYPE_BASE = "https://subprocessor-registry.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# webargs keys its messages by where the input came from; a client cares about the field.
+WEBARGS_LOCATIONS = frozenset({"json", "query", "path", "headers", "cookies", "form", "files"})
 
 
 class ProblemSchema(Schema):
@@ -133,15 +135,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     errors = data.get("errors") or data.get("messages")
     if errors:
         # webargs nests messages under their location ("json", "query"); drop that level.
-        if isinstance(errors, Mapping) and set(errors) <= {
-            "json",
-            "query",
-            "path",
-            "headers",
-            "cookies",
-            "form",
-            "files",
-        }:
+        if isinstance(errors, Mapping) and set(errors) <= WEBARGS_LOCATIONS:
             errors = {
                 k: v
                 for location in errors.values()
