@@ -16,7 +16,7 @@ from typing import Any
 
 import pycountry
 
-from registry.countries import data
+from registry.countries import data, data_checks
 from registry.countries.data import AdequacyData, Decision, Territory
 from registry.errors import Invalid
 
@@ -58,7 +58,7 @@ def normalise(code: str) -> str:
     country, dash, subdivision = cleaned.partition("-")
     aliases = load().aliases
     candidate = aliases.get(country, country) + dash + subdivision
-    if not data.is_location(candidate):
+    if not data_checks.is_location(candidate):
         raise UnknownLocation(code)
     return candidate
 
@@ -143,36 +143,9 @@ def _assess(code: str, at: date, dpf_certified: bool) -> dict[str, Any]:
     if _in_eea(adequacy, country, territory):
         zone = ZONE_EEA
     else:
-        zone = ZONE_THIRD_COUNTRY
         decisions = _decisions_for(adequacy, code, territory)
-        current = next((d for d in decisions if d.in_force(at)), None)
-        if current is None:
-            if decisions:
-                warnings.append(_no_decision_warning(decisions, at))
-        else:
-            conditions.extend(current.conditions)
-            warnings.extend(current.warnings)
-            if not current.confirmed:
-                warnings.append(
-                    f"Unconfirmed in the registry's data (verified "
-                    f"{adequacy.verified_on.isoformat()}): {current.decision}: {current.note}"
-                )
-            warn_from = _expiry_warning_from(current)
-            if warn_from is not None and at >= warn_from:
-                warnings.append(
-                    f"The adequacy decision {current.decision} for "
-                    f"{_decision_name(current)} expires after {current.until}; "
-                    "from then on transfers need prior consent unless it is renewed."
-                )
-            if current.requires_certification and not dpf_certified:
-                conditions.append(
-                    f"The recipient is not marked as certified under the "
-                    f"{current.requires_certification}: prior consent is required "
-                    "(agreement Art. 3.1)."
-                )
-            else:
-                zone = ZONE_ADEQUATE
-                found = _adequacy(current)
+        zone, found, conditions, more = _outside_eea(decisions, at, dpf_certified)
+        warnings.extend(more)
 
     exclusion = adequacy.exclusions.get(code)
     if exclusion is not None:
@@ -192,6 +165,44 @@ def _assess(code: str, at: date, dpf_certified: bool) -> dict[str, Any]:
         "warnings": warnings,
         "as_of": at.isoformat(),
     }
+
+
+def _outside_eea(
+    decisions: tuple[Decision, ...], at: date, dpf_certified: bool
+) -> tuple[str, dict[str, Any] | None, list[str], list[str]]:
+    """Zone, adequacy, conditions and warnings where only an adequacy decision can help."""
+    current = next((d for d in decisions if d.in_force(at)), None)
+    if current is None:
+        warnings = [_no_decision_warning(decisions, at)] if decisions else []
+        return ZONE_THIRD_COUNTRY, None, [], warnings
+    conditions = list(current.conditions)
+    warnings = [*current.warnings, *_decision_warnings(current, at)]
+    if current.requires_certification and not dpf_certified:
+        conditions.append(
+            f"The recipient is not marked as certified under the "
+            f"{current.requires_certification}: prior consent is required "
+            "(agreement Art. 3.1)."
+        )
+        return ZONE_THIRD_COUNTRY, None, conditions, warnings
+    return ZONE_ADEQUATE, _adequacy(current), conditions, warnings
+
+
+def _decision_warnings(current: Decision, at: date) -> list[str]:
+    """An unconfirmed fact in the data, and an end date that nothing takes over from."""
+    warnings: list[str] = []
+    if not current.confirmed:
+        warnings.append(
+            f"Unconfirmed in the registry's data (verified "
+            f"{load().verified_on.isoformat()}): {current.decision}: {current.note}"
+        )
+    warn_from = _expiry_warning_from(current)
+    if warn_from is not None and at >= warn_from:
+        warnings.append(
+            f"The adequacy decision {current.decision} for "
+            f"{_decision_name(current)} expires after {current.until}; "
+            "from then on transfers need prior consent unless it is renewed."
+        )
+    return warnings
 
 
 def _fresh(result: dict[str, Any]) -> dict[str, Any]:

@@ -140,3 +140,57 @@ def test_read_accepts_a_changed_file(tmp_path: Path) -> None:
     (india,) = loaded.by_code["IN"]
     assert india.in_force(india.in_effect_from)
     assert not india.in_force(india.in_effect_from.replace(year=2029))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda raw: raw.pop("eea"), "file: 'eea' is missing"),
+        (lambda raw: raw["eea"].update(eu="AT"), "eea: 'eu' must be a list"),
+        (lambda raw: raw["aliases"].update(EL=""), "alias EL: 'target' must be a non-empty string"),
+        (lambda raw: raw["territories"].append(5), "territories[51]: must be an object"),
+        (
+            lambda raw: raw["territories"].append({"code": "GP", "status": "eea", "note": "x"}),
+            "territory GP: listed twice",
+        ),
+        (
+            lambda raw: _territory(raw, "GP").update(confirmed="yes"),
+            "territory GP: 'confirmed' must be true or false",
+        ),
+        (
+            lambda raw: _find(raw, "CH").update(conditions=[1]),
+            "decision CH 2000/518/EC: 'conditions[0]' must be a non-empty string",
+        ),
+        (
+            lambda raw: _find(raw, None).update(until="2000-01-01"),
+            "decision European Patent Organisation (EU) 2025/1382: until 2000-01-01 is not "
+            "after in_effect_from 2025-07-15",
+        ),
+        (
+            lambda raw: raw["contract_exclusions"][0].pop("rule"),
+            "contract exclusion CA-QC: 'rule' is missing",
+        ),
+    ],
+)
+def test_each_schema_problem_names_entry_field_and_rule(
+    tmp_path: Path, change: Any, message: str
+) -> None:
+    path = broken_copy(tmp_path, change)
+    with pytest.raises(data.DataError) as raised:
+        data.read(path)
+    assert raised.value.problems == [message]
+
+
+def test_a_broken_entry_does_not_hide_the_problems_of_others(tmp_path: Path) -> None:
+    def change(raw: dict[str, Any]) -> None:
+        _find(raw, "CH").update(until="soon")
+        raw["eea"]["eu"].append("XX")
+        _find(raw, "GB", "(EU) 2021/1772, extended").update(in_effect_from="2025-06-27")
+
+    result = run("--file", str(broken_copy(tmp_path, change)))
+    assert result.exit_code == 1
+    assert "decision CH 2000/518/EC: 'until' is not a date (YYYY-MM-DD): 'soon'" in result.output
+    assert "EEA member XX: not an ISO 3166-1" in result.output
+    assert "decisions for GB overlap" in result.output
+    assert "3 problem(s)" in result.output
+    assert "checked: verified_on" in result.output
