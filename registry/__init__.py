@@ -35,10 +35,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
 
-    from registry import extensions, models, views  # noqa: F401  (models: register tables)
+    from registry import extensions, wiring
 
     extensions.init_app(app)
-    views.register(app)
+    wiring.init_app(app)
 
     from registry.cli import register_commands
 

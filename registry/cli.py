@@ -12,11 +12,17 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
+from marshmallow import ValidationError
 
 from registry import PROJECT_ROOT, create_app
+from registry.countries.cli import adequacy_group
+from registry.demo import demo_command, load_demo, print_demo
+from registry.errors import Problem
 from registry.extensions import db
+from registry.notifications.cli import worker_command
 from registry.organisations import service as organisations
 from registry.organisations.models import OrgKind
+from registry.organisations.schemas import OrganisationSchema
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -39,11 +45,6 @@ def org_group() -> None:
 @with_appcontext
 def org_create(kind: str, slug: str, name: str, country: str, email: str, language: str) -> None:
     """Register a processor or a controller."""
-    from marshmallow import ValidationError
-
-    from registry.errors import Problem
-    from registry.organisations.schemas import OrganisationSchema
-
     try:
         data = OrganisationSchema().load(
             {
@@ -76,8 +77,6 @@ def token_group() -> None:
 @with_appcontext
 def token_create(slug: str | None, admin: bool, name: str) -> None:
     """Create a token and print it alone on the last line (shown once)."""
-    from registry.errors import Problem
-
     if bool(slug) == admin:
         raise click.UsageError("Give exactly one of --org S or --admin.")
     try:
@@ -99,8 +98,6 @@ def serve(demo: bool, port: int, host: str) -> None:
     """Upgrade the schema, then run gunicorn and one delivery worker."""
     upgrade()
     if demo:
-        from registry.demo import load_demo, print_demo
-
         print_demo(load_demo(), base_url=f"http://{host}:{port}")
     env = {**os.environ, "REGISTRY_BIND": f"{host}:{port}"}
     env.setdefault("REGISTRY_INSTANCE_PATH", current_app.instance_path)
@@ -136,10 +133,6 @@ def _supervise(*children: subprocess.Popen[bytes]) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from registry.countries.cli import adequacy_group
-    from registry.demo import demo_command
-    from registry.notifications.cli import worker_command
-
     for command in (org_group, token_group, serve, adequacy_group, demo_command, worker_command):
         app.cli.add_command(command)
 

@@ -10,11 +10,14 @@ from flask_babel import Babel
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.exceptions import HTTPException
 
-from registry import PROJECT_ROOT
+from registry import PROJECT_ROOT, errors
+from registry.errors import PROBLEM_CONTENT_TYPE, ProblemSchema
 
 
 class Base(DeclarativeBase):
@@ -34,19 +37,11 @@ class RegistryApi(Api):
     """flask-smorest's Api with errors documented and rendered as problem+json."""
 
     def _register_error_handlers(self) -> None:
-        from werkzeug.exceptions import HTTPException
-
-        from registry import errors
-
         self._app.register_error_handler(HTTPException, errors.handle_http_exception)
         self._app.register_error_handler(errors.Problem, errors.handle_problem)
         self._app.register_error_handler(Exception, errors.handle_unexpected)
 
     def _register_responses(self) -> None:
-        from flask_smorest.utils import prepare_response
-
-        from registry.errors import PROBLEM_CONTENT_TYPE, ProblemSchema
-
         for status in http.HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):

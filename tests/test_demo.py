@@ -157,10 +157,10 @@ def test_registry_demo_command_builds_schema_and_loads_once(tmp_path: Path) -> N
 
 
 def test_only_the_announced_change_is_mailed_to_the_agreements(demo: DemoResult) -> None:
-    from registry.notifications import worker
+    from registry.notifications import expansion
     from registry.notifications.models import Delivery
 
-    while worker.expand_next_notice() is not None:
+    while expansion.expand_next_notice() is not None:
         pass
     recipients = sorted(delivery.recipient for delivery in db.session.scalars(select(Delivery)))
     assert recipients == [

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from registry.agreements.consents import subprocessor_name
 from registry.agreements.models import Consent
 from registry.agreements.schemas import PartySchema, TransferSchema
+from registry.countries.service import country_name
 from registry.ids import ID
 
 # Ids fit an integer column; a larger one is a bad request, not a database error.
@@ -50,13 +52,9 @@ class ConsentSchema(Schema):
     active = fields.Method("_active", metadata={"type": "boolean"})
 
     def _name(self, consent: Consent) -> str:
-        from registry.countries.service import country_name
-
         return country_name(consent.code, "en")
 
     def _subprocessor(self, consent: Consent) -> str | None:
-        from registry.agreements.consents import subprocessor_name
-
         return subprocessor_name(consent)
 
     def _active(self, consent: Consent) -> bool:

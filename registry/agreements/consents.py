@@ -66,7 +66,7 @@ def give_consent(
     """Record prior consent for a location, for one sub-processor or all; tell the processor."""
     agreement = _controllers_agreement_or_404(controller=controller, agreement_id=agreement_id)
     moment = clock.now()
-    if not agreement.is_active_at(moment):
+    if not agreements.is_in_force(agreement, moment):
         raise Conflict(
             f"Agreement {agreement.reference} ended on {_iso(agreement)}; it takes no consents.",
             state="terminated",

@@ -35,10 +35,6 @@ class Agreement(Model):
     processor: Mapped[Organisation] = relationship(foreign_keys=[processor_id])
     controller: Mapped[Organisation] = relationship(foreign_keys=[controller_id])
 
-    def is_active_at(self, moment: datetime) -> bool:
-        recorded = self.created_at <= moment
-        return recorded and (self.terminated_at is None or self.terminated_at > moment)
-
     def objection_closes_at(self, announced_at: datetime) -> datetime:
         return announced_at + timedelta(days=self.objection_days)
 
@@ -60,6 +56,3 @@ class Consent(Model):
     revoked_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
 
     agreement: Mapped[Agreement] = relationship()
-
-    def is_active_at(self, moment: datetime) -> bool:
-        return self.given_at <= moment and (self.revoked_at is None or self.revoked_at > moment)

@@ -5,39 +5,37 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
-from registry.agreements import transfers
-from registry.agreements.models import Agreement
+from registry.agreements import service, transfers
 from registry.extensions import db
 from registry.organisations.models import Organisation
+from registry.subprocessors import service as subprocessors
 
 # Statuses under which a location may not be used for the controller's data.
-BLOCKING = ("consent_required", "objection_pending", "excluded")
-
-
-def _active(processor: Organisation, at: datetime) -> Any:
-    return select(Agreement).where(
-        Agreement.processor_id == processor.id,
-        or_(Agreement.terminated_at.is_(None), Agreement.terminated_at > at),
-    )
+BLOCKING = ("consent_required", "objection_pending", transfers.EXCLUDED)
 
 
 def count_agreements(*, processor: Organisation, at: datetime) -> int:
-    counted = select(func.count()).select_from(_active(processor, at).subquery())
+    in_force = service.in_force(processor_id=processor.id, at=at).order_by(None)
+    counted = select(func.count()).select_from(in_force.subquery())
     return int(db.session.scalar(counted) or 0)
 
 
 def transfers_overview(
     *, processor: Organisation, at: datetime, offset: int, limit: int
 ) -> list[dict[str, Any]]:
-    """For each agreement active at ``at`` (one page): its counts by status and blocking rows."""
-    page = db.session.scalars(
-        _active(processor, at).order_by(Agreement.id).offset(offset).limit(limit)
+    """For each agreement in force at ``at`` (one page): its counts by status and blocking rows."""
+    page = list(
+        db.session.scalars(
+            service.in_force(processor_id=processor.id, at=at).offset(offset).limit(limit)
+        )
     )
+    # One list for the whole page: it is the processor's, whatever the agreement.
+    versions = subprocessors.list_at(processor_id=processor.id, at=at) if page else []
     rows = []
     for agreement in page:
-        view = transfers.transfers(agreement=agreement, at=at)
+        view = transfers.transfers(agreement=agreement, at=at, versions=versions)
         rows.append(
             {
                 "agreement_id": agreement.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from registry import clock
 from registry.agreements.models import Agreement
@@ -13,6 +13,7 @@ from registry.audit import service as audit
 from registry.errors import Conflict, Invalid, NotFound
 from registry.extensions import db
 from registry.organisations.models import Organisation, OrgKind
+from registry.organisations.service import as_party
 
 
 def record_agreement(
@@ -75,40 +76,50 @@ def record_agreement(
     return agreement
 
 
-def active_agreements(*, processor_id: int, at: datetime) -> list[Agreement]:
-    """The agreements in force at ``at``: recorded by then and not yet terminated."""
-    statement = (
+def in_force_at(at: datetime) -> ColumnElement[bool]:
+    """The one definition of an agreement in force at ``at``: recorded by then, not ended."""
+    return and_(
+        Agreement.created_at <= at,
+        or_(Agreement.terminated_at.is_(None), Agreement.terminated_at > at),
+    )
+
+
+def in_force(*, processor_id: int, at: datetime) -> Select[Agreement]:
+    """The processor's agreements in force at ``at``, in the order they were recorded."""
+    return (
         select(Agreement)
-        .where(
-            Agreement.processor_id == processor_id,
-            Agreement.created_at <= at,
-            or_(Agreement.terminated_at.is_(None), Agreement.terminated_at > at),
-        )
+        .where(Agreement.processor_id == processor_id, in_force_at(at))
         .order_by(Agreement.id)
     )
-    return list(db.session.scalars(statement))
+
+
+def active_agreements(*, processor_id: int, at: datetime) -> list[Agreement]:
+    return list(db.session.scalars(in_force(processor_id=processor_id, at=at)))
+
+
+def is_in_force(agreement: Agreement, at: datetime) -> bool:
+    found = db.session.scalar(
+        select(Agreement.id).where(Agreement.id == agreement.id, in_force_at(at))
+    )
+    return found is not None
 
 
 def active_agreement_between(*, processor_id: int, controller_id: int) -> Agreement | None:
-    moment = clock.now()
-    return next(
-        (
-            a
-            for a in active_agreements(processor_id=processor_id, at=moment)
-            if a.controller_id == controller_id
-        ),
-        None,
+    return db.session.scalar(
+        in_force(processor_id=processor_id, at=clock.now())
+        .where(Agreement.controller_id == controller_id)
+        .limit(1)
     )
 
 
 def agreements_of(organisation: Organisation) -> Select[Agreement]:
     """The agreements an organisation is a party to."""
-    column = (
-        Agreement.processor_id
-        if organisation.kind is OrgKind.PROCESSOR
-        else Agreement.controller_id
+    party = as_party(
+        organisation,
+        processor_column=Agreement.processor_id,
+        controller_column=Agreement.controller_id,
     )
-    return select(Agreement).where(column == organisation.id).order_by(Agreement.id)
+    return select(Agreement).where(party).order_by(Agreement.id)
 
 
 def get_for_party_or_404(*, agreement_id: int, organisation: Organisation) -> Agreement:

@@ -11,12 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from registry.agreements.models import Agreement, Consent
+from registry.agreements.signals import transfer_restrictions
 from registry.countries import service as countries
+from registry.events import answers
 from registry.extensions import db
 from registry.subprocessors import service as subprocessors
+from registry.subprocessors.models import SubprocessorVersion
+
+EXCLUDED = "excluded"
 
 
 @dataclass(frozen=True)
@@ -24,8 +29,7 @@ class ControllerDecisions:
     """What a controller decided that changes how a location applies to it."""
 
     consents: list[Consent]
-    excluded: dict[int, str]  # subprocessor id → why
-    objected: dict[int, str]  # subprocessor id → why
+    restricted: dict[int, tuple[str, str]]  # subprocessor id → (status, why)
 
     def consent_for(self, code: str, subprocessor_id: int) -> Consent | None:
         return next(
@@ -41,24 +45,33 @@ class ControllerDecisions:
 
 
 def decisions_of(agreement: Agreement, at: datetime) -> ControllerDecisions:
-    from registry.objections import service as objections
-
-    consents = [
-        c
-        for c in db.session.scalars(select(Consent).where(Consent.agreement_id == agreement.id))
-        if c.is_active_at(at)
-    ]
-    return ControllerDecisions(
-        consents=consents,
-        excluded=objections.excluded_subprocessors(agreement=agreement, at=at),
-        objected=objections.objected_subprocessors(agreement=agreement, at=at),
+    consents = db.session.scalars(
+        select(Consent).where(
+            Consent.agreement_id == agreement.id,
+            Consent.given_at <= at,
+            or_(Consent.revoked_at.is_(None), Consent.revoked_at > at),
+        )
     )
+    restricted: dict[int, tuple[str, str]] = {}
+    for answer in answers(transfer_restrictions, agreement=agreement, at=at):
+        for subprocessor_id, (status, why) in answer.items():
+            if restricted.get(subprocessor_id, ("",))[0] != EXCLUDED:
+                restricted[subprocessor_id] = (status, why)
+    return ControllerDecisions(consents=list(consents), restricted=restricted)
 
 
-def transfers(*, agreement: Agreement, at: datetime) -> dict[str, Any]:
+def transfers(
+    *,
+    agreement: Agreement,
+    at: datetime,
+    versions: list[SubprocessorVersion] | None = None,
+) -> dict[str, Any]:
+    """The transfers view; ``versions`` is the processor's list at ``at`` when known already."""
+    if versions is None:
+        versions = subprocessors.list_at(processor_id=agreement.processor_id, at=at)
     decisions = decisions_of(agreement, at)
     rows = []
-    for version in subprocessors.list_at(processor_id=agreement.processor_id, at=at):
+    for version in versions:
         for location in version.locations:
             assessment = countries.assess(
                 location["code"], at.date(), dpf_certified=version.dpf_certified
@@ -88,10 +101,9 @@ def transfers(*, agreement: Agreement, at: datetime) -> dict[str, Any]:
 def _classify(
     subprocessor_id: int, assessment: dict[str, Any], decisions: ControllerDecisions
 ) -> tuple[str, str, int | None]:
-    if subprocessor_id in decisions.excluded:
-        return "excluded", decisions.excluded[subprocessor_id], None
-    if subprocessor_id in decisions.objected:
-        return "objection_pending", decisions.objected[subprocessor_id], None
+    if subprocessor_id in decisions.restricted:
+        status, why = decisions.restricted[subprocessor_id]
+        return status, why, None
     if assessment["zone"] == "eea":
         return "allowed_eea", "Inside the EEA (Art. 3.1).", None
     if not assessment["requires_consent"]:

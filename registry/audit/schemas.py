@@ -7,7 +7,9 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from registry.audit.models import AuditEvent
+from registry.extensions import db
 from registry.ids import ID
+from registry.organisations.models import Organisation
 
 # Ids fit an integer column; a larger one is a bad request, not a database error.
 OBJECT_TYPES = (
@@ -73,8 +75,5 @@ class AuditEventSchema(Schema):
 
 
 def _organisation(organisation_id: int | None) -> Any:
-    from registry.extensions import db
-    from registry.organisations.models import Organisation
-
     # The identity map answers repeats within one page without a query.
     return db.session.get(Organisation, organisation_id) if organisation_id else None

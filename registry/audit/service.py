@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from registry import clock
 from registry.audit.models import AuditEvent
+from registry.audit.signals import readable_processors
 from registry.auth import request_token
 from registry.errors import NotFound
+from registry.events import answers
 from registry.extensions import db
 from registry.organisations.models import Organisation, OrgKind
+from registry.organisations.service import as_party
 
-if TYPE_CHECKING:
-    from registry.agreements.models import Agreement
+
+class AgreementLike(Protocol):
+    """What the trail needs of an agreement (the domain lives above this service)."""
+
+    id: int
+    processor_id: int
+    controller_id: int
 
 
 def record(
@@ -47,7 +55,7 @@ def record(
 
 
 def record_on_agreement(
-    agreement: Agreement,
+    agreement: AgreementLike,
     *,
     action: str,
     object_type: str,
@@ -72,14 +80,20 @@ def record_on_agreement(
 def _visible_to(organisation: Organisation) -> ColumnElement[bool]:
     """A processor: every event of its own. A controller: the events concerning it, and the
     changes of the processors it has an agreement with."""
+    own = as_party(
+        organisation,
+        processor_column=AuditEvent.processor_id,
+        controller_column=AuditEvent.controller_id,
+    )
     if organisation.kind is OrgKind.PROCESSOR:
-        return AuditEvent.processor_id == organisation.id
-    from registry.agreements.models import Agreement
-
-    processors = select(Agreement.processor_id).where(Agreement.controller_id == organisation.id)
+        return own
+    readable = [
+        AuditEvent.processor_id.in_(processors)
+        for processors in answers(readable_processors, controller_id=organisation.id)
+    ]
     return or_(
-        AuditEvent.controller_id == organisation.id,
-        and_(AuditEvent.object_type == "change", AuditEvent.processor_id.in_(processors)),
+        own,
+        and_(AuditEvent.object_type == "change", or_(*readable)),
     )
 
 

@@ -10,14 +10,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from registry.notifications.worker import run_forever, run_once
+
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Do one pass, print what was done, and exit")
 @with_appcontext
 def worker_command(once: bool) -> None:
     """Deliver notices: expand them, send due deliveries, retry transient failures."""
-    from registry.notifications.worker import run_forever, run_once
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
         click.echo(json.dumps(run_once(app).as_dict()))

@@ -19,14 +19,15 @@ objection filed, …). Each kind names three things:
 
   ``<lang>`` is ``nl`` or ``en`` (``SUPPORTED_LANGUAGES``); both must exist.
 
-Another domain registers its kinds in ``registry/<domain>/notifications.py`` at import time;
-``load_kinds()`` imports every such module, so nothing here has to be edited::
+Each domain registers its kinds in ``registry/<domain>/notifications.py`` at import time;
+``registry.wiring`` imports every such module at app start, so nothing here has to be edited::
 
     # registry/objections/notifications.py
-    from registry.notifications.kinds import Recipient, agreement_recipients, register_kind
+    from registry.agreements.notifications import contacts_of
+    from registry.notifications.kinds import register_kind
 
     def _recipients(notice):
-        return agreement_recipients(agreement_id=notice.agreement_id)
+        return contacts_of(agreement_id=notice.agreement_id)
 
     def _context(notice, recipient):
         return {"objection": ...}
@@ -46,15 +47,13 @@ the kind, whatever ``recipients`` returns: objections and consents stay between 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from registry.notifications.models import Notice
+from registry.extensions import db
+from registry.notifications.models import Notice
+from registry.organisations.models import Organisation
 
 SUPPORTED_LANGUAGES = ("nl", "en")
 
@@ -84,8 +83,8 @@ class Recipient:
         return self.subscription_id is not None and self.unsubscribe_token is not None
 
 
-RecipientsFn = Callable[["Notice"], list[Recipient]]
-ContextFn = Callable[["Notice", Recipient], dict[str, Any]]
+RecipientsFn = Callable[[Notice], list[Recipient]]
+ContextFn = Callable[[Notice, Recipient], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,6 @@ class NoticeKind:
 
 
 _KINDS: dict[str, NoticeKind] = {}
-_loaded = False
 
 
 def register_kind(
@@ -131,7 +129,6 @@ def register_kind(
 
 
 def get_kind(name: str) -> NoticeKind:
-    load_kinds()
     try:
         return _KINDS[name]
     except KeyError:
@@ -139,25 +136,7 @@ def get_kind(name: str) -> NoticeKind:
 
 
 def registered_kinds() -> list[str]:
-    load_kinds()
     return sorted(_KINDS)
-
-
-def load_kinds() -> None:
-    """Import every ``registry/<domain>/notifications.py`` so their kinds are registered."""
-    global _loaded
-    if _loaded:
-        return
-    import registry
-
-    importlib.import_module("registry.notifications.notices")
-    for package in pkgutil.iter_modules(registry.__path__):
-        if not package.ispkg:
-            continue
-        module = f"registry.{package.name}.notifications"
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
-    _loaded = True
 
 
 def shared(notice: Notice, key: Any, compute: Callable[[], Any]) -> Any:
@@ -172,35 +151,8 @@ def shared(notice: Notice, key: Any, compute: Callable[[], Any]) -> Any:
     return cache[key]
 
 
-# --- recipient helpers other domains can use --------------------------------------------------
-
-
-def agreement_recipients(*, agreement_id: int, **extra: Any) -> list[Recipient]:
-    """The notify_emails of one agreement, in its language (contractual)."""
-    from registry.agreements.models import Agreement
-    from registry.extensions import db
-
-    agreement = db.session.get(Agreement, agreement_id)
-    if agreement is None:
-        return []
-    return [
-        Recipient(
-            email=email,
-            language=agreement.language,
-            contractual=True,
-            organisation_id=agreement.controller_id,
-            agreement_id=agreement.id,
-            extra={"agreement_reference": agreement.reference, **extra},
-        )
-        for email in agreement.notify_emails
-    ]
-
-
 def organisation_recipient(*, organisation_id: int, **extra: Any) -> list[Recipient]:
     """An organisation's own contact address (e.g. the processor's privacy desk)."""
-    from registry.extensions import db
-    from registry.organisations.models import Organisation
-
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
         return []

@@ -6,7 +6,6 @@ transaction, whatever the number of recipients. The worker (``worker.py``) expan
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from datetime import timedelta
@@ -18,9 +17,11 @@ from sqlalchemy.orm import contains_eager
 
 from registry import clock
 from registry.audit import service as audit
+from registry.auth import hash_secret
 from registry.errors import Conflict, Invalid, NotFound
 from registry.extensions import db
-from registry.notifications.kinds import get_kind
+from registry.notifications.confirmation import SUBSCRIPTION_CONFIRM
+from registry.notifications.kinds import Recipient, get_kind
 from registry.notifications.models import (
     Delivery,
     DeliveryStatus,
@@ -29,7 +30,8 @@ from registry.notifications.models import (
     SubscriptionStatus,
     SuppressedAddress,
 )
-from registry.organisations.models import Organisation, OrgKind
+from registry.organisations.models import Organisation
+from registry.organisations.service import as_party
 
 RETRYABLE = frozenset({DeliveryStatus.DEAD, DeliveryStatus.FAILED})
 
@@ -62,10 +64,6 @@ def queue_notice(
 
 
 # --- subscriptions ---------------------------------------------------------------------------
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalise_email(email: str) -> str:
@@ -107,14 +105,14 @@ def subscribe(*, processor: Organisation, email: str, language: str) -> None:
     token = secrets.token_urlsafe(32)
     subscription.status = SubscriptionStatus.PENDING
     subscription.language = language
-    subscription.confirm_token_hash = hash_token(token)
+    subscription.confirm_token_hash = hash_secret(token)
     subscription.confirm_expires_at = moment + timedelta(
         hours=current_app.config["SUBSCRIPTION_CONFIRM_HOURS"]
     )
     subscription.confirmation_sent_at = moment
     db.session.flush()
     queue_notice(
-        kind="subscription_confirm",
+        kind=SUBSCRIPTION_CONFIRM,
         processor_id=processor.id,
         subscription_id=subscription.id,
         data={"token": token, "expires_at": subscription.confirm_expires_at.isoformat()},
@@ -128,7 +126,7 @@ def subscribe(*, processor: Organisation, email: str, language: str) -> None:
 
 
 def find_by_confirm_token(token: str) -> Subscription | None:
-    digest = hash_token(token)
+    digest = hash_secret(token)
     subscription = db.session.scalar(
         select(Subscription).where(Subscription.confirm_token_hash == digest)
     )
@@ -202,6 +200,33 @@ def unsubscribe(*, token: str) -> Subscription:
     return subscription
 
 
+def subscriber_recipients(*, processor_id: int) -> list[Recipient]:
+    """Every confirmed subscriber of a processor's changes, each with its unsubscribe link."""
+    subscribers = db.session.execute(
+        select(
+            Subscription.id,
+            Subscription.email,
+            Subscription.language,
+            Subscription.unsubscribe_token,
+        )
+        .where(
+            Subscription.processor_id == processor_id,
+            Subscription.status == SubscriptionStatus.CONFIRMED,
+        )
+        .order_by(Subscription.id)
+    )
+    return [
+        Recipient(
+            email=subscriber.email,
+            language=subscriber.language,
+            contractual=False,
+            subscription_id=subscriber.id,
+            unsubscribe_token=subscriber.unsubscribe_token,
+        )
+        for subscriber in subscribers
+    ]
+
+
 def processor_of(subscription: Subscription) -> Organisation:
     organisation = db.session.get(Organisation, subscription.processor_id)
     assert organisation is not None
@@ -245,10 +270,13 @@ def deliveries_query(
         .options(contains_eager(Delivery.notice))
         .order_by(Delivery.id.desc())
     )
-    if organisation.kind is OrgKind.PROCESSOR:
-        statement = statement.where(Delivery.processor_id == organisation.id)
-    else:
-        statement = statement.where(Delivery.organisation_id == organisation.id)
+    statement = statement.where(
+        as_party(
+            organisation,
+            processor_column=Delivery.processor_id,
+            controller_column=Delivery.organisation_id,
+        )
+    )
     if change_id is not None:
         statement = statement.where(Notice.change_id == change_id)
     if status is not None:

@@ -1,7 +1,7 @@
-"""Notices between the parties about objections and consents; never to public subscribers.
+"""Notices between the parties about objections; never to public subscribers.
 
 To the processor (its organisation address): an objection filed or withdrawn, a controller's
-message, a deadline passed, a consent given or revoked. To the controller (the agreement's
+message, a deadline passed. To the controller (the agreement's
 ``notify_emails``, in the agreement's language): an objection acknowledged or resolved, the
 processor's messages. Templates: ``registry/templates/email/<kind>/<lang>/``, with the shared
 blocks in ``email/_objection/<lang>/``.
@@ -12,19 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from registry.agreements.consents import CONSENT_GIVEN, CONSENT_REVOKED
-from registry.agreements.models import Agreement, Consent
-from registry.extensions import db
-from registry.notifications.kinds import (
-    Recipient,
-    agreement_recipients,
-    organisation_recipient,
-    register_kind,
-    shared,
-)
+from registry.agreements.models import Agreement
+from registry.agreements.notifications import get_or_gone, to_controller, to_processor
+from registry.notifications.jobs import register_job
+from registry.notifications.kinds import Recipient, register_kind, shared
 from registry.notifications.models import Notice
-from registry.notifications.notices import ACTIONS
 from registry.notifications.render import base_url, format_datetime, language_of
+from registry.objections import service
 from registry.objections.models import CONTROLLER, PROCESSOR, Objection, ObjectionMessage
 from registry.objections.service import (
     OBJECTION_ACKNOWLEDGED,
@@ -35,6 +29,7 @@ from registry.objections.service import (
     OBJECTION_WITHDRAWN,
 )
 from registry.organisations.models import Organisation
+from registry.subprocessors.display import ACTIONS
 from registry.subprocessors.models import Change
 
 OUTCOMES = {
@@ -56,16 +51,6 @@ OUTCOMES = {
 # --- recipients ----------------------------------------------------------------------------
 
 
-def to_processor(notice: Notice) -> list[Recipient]:
-    return organisation_recipient(organisation_id=notice.processor_id)
-
-
-def to_controller(notice: Notice) -> list[Recipient]:
-    if notice.agreement_id is None:
-        return []
-    return agreement_recipients(agreement_id=notice.agreement_id)
-
-
 def to_other_party(notice: Notice) -> list[Recipient]:
     """A message goes to the party that did not write it."""
     return to_controller(notice) if notice.data.get("by") == PROCESSOR else to_processor(notice)
@@ -74,22 +59,15 @@ def to_other_party(notice: Notice) -> list[Recipient]:
 # --- facts for the templates ---------------------------------------------------------------
 
 
-def _get(model: Any, key: int | None) -> Any:
-    found = db.session.get(model, key) if key is not None else None
-    if found is None:
-        raise LookupError(f"{model.__name__} {key} is gone")
-    return found
-
-
 def _objection_facts(notice: Notice, language: str) -> dict[str, Any]:
-    objection: Objection = _get(Objection, notice.objection_id)
-    change: Change = _get(Change, objection.change_id)
-    agreement: Agreement = _get(Agreement, objection.agreement_id)
+    objection: Objection = get_or_gone(Objection, notice.objection_id)
+    change: Change = get_or_gone(Change, objection.change_id)
+    agreement: Agreement = get_or_gone(Agreement, objection.agreement_id)
     entry = change.after or change.before or {}
     return {
         "id": objection.id,
         "url": f"{base_url()}/api/v1/objections/{objection.id}",
-        "controller": _get(Organisation, objection.controller_id).name,
+        "controller": get_or_gone(Organisation, objection.controller_id).name,
         "agreement_reference": agreement.reference,
         "change_id": change.id,
         "change_label": ACTIONS[language][change.action.value],
@@ -118,40 +96,16 @@ def objection_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
         context["outcome"] = data["outcome"]
         context["outcome_label"] = OUTCOMES[language][data["outcome"]]
     if "message_id" in data:
-        message: ObjectionMessage = _get(ObjectionMessage, data["message_id"])
+        message: ObjectionMessage = get_or_gone(ObjectionMessage, data["message_id"])
         context["message"] = {
             "body": message.body,
-            "author": _get(Organisation, message.author_org_id).name,
+            "author": get_or_gone(Organisation, message.author_org_id).name,
             "by": data.get("by", CONTROLLER),
         }
     if "deadline" in data:
         context["deadline"] = data["deadline"]
         context["due_at"] = format_datetime(datetime.fromisoformat(data["due_at"]), language)
     return context
-
-
-def consent_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
-    from registry.agreements.consents import subprocessor_name
-    from registry.countries.service import country_name
-
-    language = language_of(recipient)
-    consent: Consent = _get(Consent, notice.data.get("consent_id"))
-    agreement: Agreement = _get(Agreement, consent.agreement_id)
-    return {
-        "consent": {
-            "id": consent.id,
-            "code": consent.code,
-            "name": country_name(consent.code, language),
-            "subprocessor": subprocessor_name(consent),
-            "note": consent.note,
-            "given_at": format_datetime(consent.given_at, language),
-            "revoked_at": format_datetime(consent.revoked_at, language),
-            "controller": _get(Organisation, agreement.controller_id).name,
-            "agreement_reference": agreement.reference,
-            "url": f"{base_url()}/api/v1/agreements/{agreement.id}/consents",
-            "transfers_url": f"{base_url()}/api/v1/agreements/{agreement.id}/transfers",
-        }
-    }
 
 
 for _kind, _recipients in (
@@ -164,5 +118,4 @@ for _kind, _recipients in (
 ):
     register_kind(_kind, recipients=_recipients, context=objection_context)
 
-for _kind in (CONSENT_GIVEN, CONSENT_REVOKED):
-    register_kind(_kind, recipients=to_processor, context=consent_context)
+register_job(OBJECTION_OVERDUE, service.queue_due_reminders)

@@ -7,8 +7,10 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.agreements.schemas import PartySchema
+from registry.auth import current_org
 from registry.ids import ID
 from registry.objections.models import Objection, ObjectionAction, ObjectionState, Outcome
+from registry.objections.service import allowed_actions
 
 TEXT = validate.Length(max=10_000)
 # Ids fit an integer column; a larger one is a bad request, not a database error.
@@ -106,9 +108,6 @@ class ObjectionSchema(Schema):
     )
 
     def _allowed_actions(self, objection: Objection) -> list[str]:
-        from registry.auth import current_org
-        from registry.objections.service import allowed_actions
-
         return allowed_actions(objection, current_org())
 
 

@@ -32,7 +32,8 @@ from registry.objections.models import (
     ObjectionState,
     Outcome,
 )
-from registry.organisations.models import Organisation, OrgKind
+from registry.organisations.models import Organisation
+from registry.organisations.service import as_party
 from registry.subprocessors import service as subprocessors
 from registry.subprocessors.models import Change
 
@@ -59,12 +60,12 @@ def objections_of(
     agreement_id: int | None = None,
 ) -> Select[Objection]:
     """The objections an organisation filed (controller) or received (processor), newest first."""
-    column = (
-        Objection.processor_id
-        if organisation.kind is OrgKind.PROCESSOR
-        else Objection.controller_id
+    party = as_party(
+        organisation,
+        processor_column=Objection.processor_id,
+        controller_column=Objection.controller_id,
     )
-    statement = select(Objection).where(column == organisation.id)
+    statement = select(Objection).where(party)
     if state is not None:
         statement = statement.where(Objection.state == state)
     if change_id is not None:
@@ -83,22 +84,16 @@ def party_of(objection: Objection, organisation: Organisation) -> str | None:
     return None
 
 
-def get_for_party_or_404(*, objection_id: int, organisation: Organisation) -> Objection:
-    """An objection the organisation is a party to; anyone else's is 404."""
-    objection = db.session.get(Objection, objection_id)
-    if objection is None or party_of(objection, organisation) is None:
-        raise NotFound(f"No objection {objection_id}.")
-    return objection
+def get_for_party_or_404(
+    *, objection_id: int, organisation: Organisation, lock: bool = False
+) -> Objection:
+    """An objection the organisation is a party to; anyone else's is 404.
 
-
-def _lock_for_party_or_404(*, objection_id: int, organisation: Organisation) -> Objection:
-    """As ``get_for_party_or_404``, holding the row (PostgreSQL) so that two steps at once
-    (a withdrawal while resolving) are decided one after the other on fresh state."""
-    objection = db.session.scalar(
-        select(Objection)
-        .where(Objection.id == objection_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    ``lock`` holds the row (PostgreSQL) and reads it afresh, so that two steps at once (a
+    withdrawal while resolving) are decided one after the other on fresh state.
+    """
+    objection = db.session.get(
+        Objection, objection_id, with_for_update=lock, populate_existing=lock
     )
     if objection is None or party_of(objection, organisation) is None:
         raise NotFound(f"No objection {objection_id}.")
@@ -124,9 +119,39 @@ def file_objection(
     if agreement is None:
         raise NotFound(f"No change {change_id} of a processor you have an agreement with.")
     # Serialise filings per agreement (PostgreSQL), so two requests cannot both pass the
-    # one-open-objection check below.
+    # one-open-objection check.
     db.session.execute(select(Agreement.id).where(Agreement.id == agreement.id).with_for_update())
     moment = clock.now()
+    _check_may_object(change, agreement, controller, moment)
+    objection = Objection(
+        change_id=change.id,
+        agreement_id=agreement.id,
+        processor_id=change.processor_id,
+        controller_id=controller.id,
+        state=ObjectionState.FILED,
+        grounds=grounds.strip(),
+        remedy=remedy.strip() if remedy and remedy.strip() else None,
+        filed_at=moment,
+        acknowledge_due_at=moment + timedelta(days=agreement.acknowledge_days),
+        consultation_due_at=moment + timedelta(days=agreement.consultation_days),
+    )
+    db.session.add(objection)
+    db.session.flush()
+    _record(
+        objection,
+        "objection.filed",
+        change_id=change.id,
+        acknowledge_due_at=objection.acknowledge_due_at.isoformat(),
+        consultation_due_at=objection.consultation_due_at.isoformat(),
+    )
+    _notify(OBJECTION_FILED, objection)
+    return objection
+
+
+def _check_may_object(
+    change: Change, agreement: Agreement, controller: Organisation, moment: datetime
+) -> None:
+    """Refuse an objection to a withdrawn change, after the window, or beside an open one."""
     if change.withdrawn_at is not None:
         raise Conflict(
             f"Change {change.id} was withdrawn on {change.withdrawn_at.isoformat()}; "
@@ -154,34 +179,11 @@ def file_objection(
             "the consultation there.",
             objection_id=open_one,
         )
-    objection = Objection(
-        change_id=change.id,
-        agreement_id=agreement.id,
-        processor_id=change.processor_id,
-        controller_id=controller.id,
-        state=ObjectionState.FILED,
-        grounds=grounds.strip(),
-        remedy=remedy.strip() if remedy and remedy.strip() else None,
-        filed_at=moment,
-        acknowledge_due_at=moment + timedelta(days=agreement.acknowledge_days),
-        consultation_due_at=moment + timedelta(days=agreement.consultation_days),
-    )
-    db.session.add(objection)
-    db.session.flush()
-    _record(
-        objection,
-        "objection.filed",
-        change_id=change.id,
-        acknowledge_due_at=objection.acknowledge_due_at.isoformat(),
-        consultation_due_at=objection.consultation_due_at.isoformat(),
-    )
-    _notify(OBJECTION_FILED, objection)
-    return objection
 
 
 def acknowledge(*, processor: Organisation, objection_id: int) -> Objection:
     """The processor confirms receipt: filed → in_consultation."""
-    objection = _lock_for_party_or_404(objection_id=objection_id, organisation=processor)
+    objection = get_for_party_or_404(objection_id=objection_id, organisation=processor, lock=True)
     _require(objection, ObjectionAction.ACKNOWLEDGE, party_of(objection, processor))
     _mark_acknowledged(objection)
     _record(objection, "objection.acknowledged")
@@ -191,7 +193,9 @@ def acknowledge(*, processor: Organisation, objection_id: int) -> Objection:
 
 def post_message(*, organisation: Organisation, objection_id: int, body: str) -> Objection:
     """Add to the consultation thread; the processor's first answer acknowledges."""
-    objection = _lock_for_party_or_404(objection_id=objection_id, organisation=organisation)
+    objection = get_for_party_or_404(
+        objection_id=objection_id, organisation=organisation, lock=True
+    )
     party = party_of(objection, organisation)
     _require(objection, ObjectionAction.MESSAGE, party)
     message = ObjectionMessage(
@@ -222,7 +226,7 @@ def resolve(
     *, processor: Organisation, objection_id: int, outcome: Outcome | str, summary: str
 ) -> Objection:
     """Record the outcome of the consultation and carry it out."""
-    objection = _lock_for_party_or_404(objection_id=objection_id, organisation=processor)
+    objection = get_for_party_or_404(objection_id=objection_id, organisation=processor, lock=True)
     _require(objection, ObjectionAction.RESOLVE, party_of(objection, processor))
     outcome = Outcome(outcome)
     summary = summary.strip()
@@ -251,7 +255,7 @@ def resolve(
 
 def withdraw(*, controller: Organisation, objection_id: int, reason: str) -> Objection:
     """The controller takes its objection back."""
-    objection = _lock_for_party_or_404(objection_id=objection_id, organisation=controller)
+    objection = get_for_party_or_404(objection_id=objection_id, organisation=controller, lock=True)
     _require(objection, ObjectionAction.WITHDRAW, party_of(objection, controller))
     objection.state = ObjectionState.WITHDRAWN
     objection.withdrawn_at = clock.now()

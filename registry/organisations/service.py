@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select
 
 from registry import clock
 from registry.auth import generate_secret, hash_secret
@@ -44,6 +46,14 @@ def get_by_slug_or_404(slug: str, *, kind: OrgKind | None = None) -> Organisatio
     if organisation is None or (kind is not None and organisation.kind is not kind):
         raise NotFound(f"No {kind or 'organisation'} '{slug}'.")
     return organisation
+
+
+def as_party(
+    organisation: Organisation, *, processor_column: Any, controller_column: Any
+) -> ColumnElement[bool]:
+    """Rows of which the organisation is the party: the processor's, or the controller's."""
+    column = processor_column if organisation.kind is OrgKind.PROCESSOR else controller_column
+    return column == organisation.id
 
 
 def list_organisations_query(*, kind: OrgKind | None = None) -> Select[Organisation]:

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from registry.countries.schemas import AssessmentSchema
+from registry.countries.service import UnknownLocation, normalise
 from registry.ids import ID
 from registry.organisations.schemas import validate_country
 from registry.subprocessors.models import ChangeAction, ChangeStatus
@@ -19,8 +20,6 @@ class LocationCode(fields.String):
     """An ISO 3166-1 alpha-2 or ISO 3166-2 code, normalised (EL→GR, UK→GB, upper case)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        from registry.countries.service import UnknownLocation, normalise
-
         raw = super()._deserialize(value, attr, data, **kwargs)
         try:
             return normalise(raw)

@@ -11,7 +11,8 @@ from sqlalchemy import Select, or_, select
 from registry import clock
 from registry.audit import service as audit
 from registry.auth import request_token_id
-from registry.errors import Conflict, Invalid, NotFound
+from registry.errors import Conflict, Invalid, NotFound, flatten_errors
+from registry.events import answers
 from registry.extensions import db
 from registry.notifications import service as notifications
 from registry.organisations.models import Organisation
@@ -25,6 +26,12 @@ from registry.subprocessors.models import (
     SubprocessorVersion,
 )
 from registry.subprocessors.schemas import SubprocessorInSchema
+from registry.subprocessors.signals import change_withdrawn, notice_days_required
+
+# Notice kinds, registered with their templates in registry/subprocessors/notifications.py.
+CHANGE_ANNOUNCED = "change_announced"
+CHANGE_WITHDRAWN = "change_withdrawn"
+CHANGE_EFFECTIVE = "change_effective"
 
 _DATE_FIELDS = ("dpf_checked_on", "flowdown_signed_on")
 
@@ -72,13 +79,16 @@ def list_boundaries(*, processor_id: int) -> list[datetime]:
     return sorted(moments)
 
 
-def snapshot(version: SubprocessorVersion) -> dict[str, Any]:
-    """A version's entry as plain JSON data (frozen into a change's before/after)."""
-    entry = {name: getattr(version, name) for name in ENTRY_FIELDS}
+def snapshot(entry: SubprocessorVersion | dict[str, Any]) -> dict[str, Any]:
+    """An entry (a version, or a loaded body) as plain JSON data, as a change's before/after."""
+    if isinstance(entry, SubprocessorVersion):
+        entry = {name: getattr(entry, name) for name in ENTRY_FIELDS}
+    data = {name: entry.get(name) for name in ENTRY_FIELDS}
     for name in _DATE_FIELDS:
-        entry[name] = entry[name].isoformat() if entry[name] else None
-    entry["locations"] = [dict(location) for location in version.locations]
-    return entry
+        value = data[name]
+        data[name] = value.isoformat() if isinstance(value, date) else value
+    data["locations"] = [dict(location) for location in data["locations"] or []]
+    return data
 
 
 def changes_query(*, processor_id: int, status: ChangeStatus | None = None) -> Select[Change]:
@@ -131,17 +141,9 @@ def mark_effect_noticed(*, change: Change) -> None:
 
 
 def earliest_effective_at(*, processor_id: int, announced_at: datetime) -> datetime:
-    """The longest notice period of the processor's active agreements decides."""
-    from registry.agreements import service as agreements
-
-    days = max(
-        (
-            a.notice_days
-            for a in agreements.active_agreements(processor_id=processor_id, at=announced_at)
-        ),
-        default=0,
-    )
-    return announced_at + timedelta(days=days)
+    """The longest notice period the domains above require (the agreements in force) decides."""
+    required = answers(notice_days_required, processor_id=processor_id, at=announced_at)
+    return announced_at + timedelta(days=max(required, default=0))
 
 
 # --- announcing and withdrawing -----------------------------------------------------------
@@ -159,18 +161,8 @@ def announce_change(
     """Announce an intended change; its versions are written now and apply from effective_at."""
     action = ChangeAction(action)
     announced_at = clock.now()
-    earliest = earliest_effective_at(processor_id=processor.id, announced_at=announced_at)
-    if effective_at is None:
-        effective_at = earliest
-    elif clock.as_utc(effective_at) < earliest:
-        raise Invalid(
-            "effective_at",
-            "The agreements require notice: the earliest allowed moment is "
-            f"{earliest.isoformat()}.",
-        )
-    effective_at = clock.as_utc(effective_at)
+    effective_at = _allowed_effective_at(processor, announced_at, effective_at)
     _check_shape(action, subprocessor_id, subprocessor)
-
     change = Change(
         processor_id=processor.id,
         action=action,
@@ -182,24 +174,9 @@ def announce_change(
     if action is ChangeAction.ADD:
         entry = _load_entry(subprocessor)
         change.subprocessor_id = _add_subprocessor(processor, entry, effective_at, change).id
-        change.before, change.after = None, _json_entry(entry)
+        change.before, change.after = None, snapshot(entry)
     else:
-        current = _open_version(processor, subprocessor_id, effective_at)
-        change.subprocessor_id = current.subprocessor_id
-        change.before = snapshot(current)
-        current.valid_to = effective_at
-        change.closed_version_id = current.id
-        if action is ChangeAction.UPDATE:
-            # Fields left out are kept; the merged entry must pass the same rules as a new one.
-            merged = _load_entry({**change.before, **(subprocessor or {})})
-            _write_version(processor, current.subprocessor_id, merged, effective_at, change)
-            change.after = _json_entry(merged)
-        elif action is ChangeAction.REPLACE:
-            entry = _load_entry(subprocessor)
-            change.replacement_id = _add_subprocessor(processor, entry, effective_at, change).id
-            change.after = _json_entry(entry)
-        else:
-            change.after = None
+        _write_successor(processor, change, subprocessor_id, subprocessor)
     db.session.add(change)
     db.session.flush()
     revisions.bump(processor)
@@ -211,9 +188,50 @@ def announce_change(
         data={"action": action.value, "effective_at": effective_at.isoformat(), "reason": reason},
     )
     notifications.queue_notice(
-        kind="change_announced", processor_id=processor.id, change_id=change.id
+        kind=CHANGE_ANNOUNCED, processor_id=processor.id, change_id=change.id
     )
     return change
+
+
+def _allowed_effective_at(
+    processor: Organisation, announced_at: datetime, asked: datetime | None
+) -> datetime:
+    """The moment asked for, or the earliest the notice periods allow; earlier is refused."""
+    earliest = earliest_effective_at(processor_id=processor.id, announced_at=announced_at)
+    if asked is None:
+        return earliest
+    if clock.as_utc(asked) < earliest:
+        raise Invalid(
+            "effective_at",
+            "The agreements require notice: the earliest allowed moment is "
+            f"{earliest.isoformat()}.",
+        )
+    return clock.as_utc(asked)
+
+
+def _write_successor(
+    processor: Organisation,
+    change: Change,
+    subprocessor_id: int | None,
+    body: dict[str, Any] | None,
+) -> None:
+    """Close the current version of an updated, replaced or removed entry; write what follows."""
+    current = _open_version(processor, subprocessor_id, change.effective_at)
+    change.subprocessor_id = current.subprocessor_id
+    change.before = snapshot(current)
+    current.valid_to = change.effective_at
+    change.closed_version_id = current.id
+    if change.action is ChangeAction.UPDATE:
+        # Fields left out are kept; the merged entry must pass the same rules as a new one.
+        merged = _load_entry({**change.before, **(body or {})})
+        _write_version(processor, current.subprocessor_id, merged, change.effective_at, change)
+        change.after = snapshot(merged)
+    elif change.action is ChangeAction.REPLACE:
+        entry = _load_entry(body)
+        change.replacement_id = _add_subprocessor(processor, entry, change.effective_at, change).id
+        change.after = snapshot(entry)
+    else:
+        change.after = None
 
 
 def withdraw_change(*, processor: Organisation, change_id: int, reason: str) -> Change:
@@ -238,11 +256,7 @@ def withdraw_change(*, processor: Organisation, change_id: int, reason: str) -> 
     change.withdraw_reason = reason
     revisions.bump(processor)
     db.session.flush()
-    # Imported here: objections build on changes, not the other way round.
-    from registry.objections import service as objections
-
-    # Withdrawn for everyone, so every objection to it has its remedy.
-    objections.close_objections_of_withdrawn_change(change=change, summary=reason)
+    change_withdrawn.send(change=change, reason=reason)
     audit.record(
         action="change.withdrawn",
         object_type="change",
@@ -251,7 +265,7 @@ def withdraw_change(*, processor: Organisation, change_id: int, reason: str) -> 
         data={"reason": reason},
     )
     notifications.queue_notice(
-        kind="change_withdrawn", processor_id=processor.id, change_id=change.id
+        kind=CHANGE_WITHDRAWN, processor_id=processor.id, change_id=change.id
     )
     return change
 
@@ -278,19 +292,9 @@ def _load_entry(raw: dict[str, Any] | None) -> dict[str, Any]:
     try:
         loaded: dict[str, Any] = entry_schema.load(raw or {})
     except ValidationError as error:
-        from registry.errors import flatten_errors
-
         errors = flatten_errors(error.messages, "subprocessor")
         raise Invalid(next(iter(errors)), "; ".join(next(iter(errors.values())))) from None
     return loaded
-
-
-def _json_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    data = {name: entry.get(name) for name in ENTRY_FIELDS}
-    for name in _DATE_FIELDS:
-        value = data[name]
-        data[name] = value.isoformat() if isinstance(value, date) else value
-    return data
 
 
 def _add_subprocessor(

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from registry.agreements.models import Agreement
 from registry.extensions import db
 from tests.conftest import NOW
-from tests.factories import Party, entry, make_party
+from tests.factories import EntryFactory, Party, PartyFactory
 
 BODY = {
     "controller": "zeewolde",
@@ -24,10 +24,10 @@ BODY = {
 @pytest.fixture
 def parties(app: Any) -> dict[str, Party]:
     return {
-        "processor": make_party("processor", "ipvoice"),
-        "controller": make_party("controller", "zeewolde"),
-        "other_processor": make_party("processor", "othervoice"),
-        "other_controller": make_party("controller", "ermelo"),
+        "processor": PartyFactory(kind="processor", slug="ipvoice"),
+        "controller": PartyFactory(kind="controller", slug="zeewolde"),
+        "other_processor": PartyFactory(kind="processor", slug="othervoice"),
+        "other_controller": PartyFactory(kind="controller", slug="ermelo"),
     }
 
 
@@ -114,7 +114,7 @@ def test_transfers_classify_each_location(client: FlaskClient, parties: dict[str
             "action": "add",
             "reason": "Hosting",
             "effective_at": "2027-01-04T09:00:00Z",
-            "subprocessor": entry(
+            "subprocessor": EntryFactory(
                 locations=[{"code": "DE"}, {"code": "CH"}, {"code": "US"}, {"code": "CA-QC"}]
             ),
         },

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import make_admin
+from tests.factories import AdminFactory
 from tests.objections.conftest import World, announce, file
 
 
@@ -157,4 +157,4 @@ def test_no_method_edits_or_deletes_an_event(
 
 def test_only_parties_read_the_trail(world: World, client: FlaskClient) -> None:
     assert client.get("/api/v1/audit-events").status_code == 401
-    assert client.get("/api/v1/audit-events", headers=make_admin()).status_code == 403
+    assert client.get("/api/v1/audit-events", headers=AdminFactory().headers).status_code == 403

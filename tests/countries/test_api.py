@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registry import clock
-from tests.factories import make_party
+from tests.factories import PartyFactory
 
 
 def test_assessment_has_every_field(client: FlaskClient) -> None:
@@ -135,8 +135,8 @@ def test_public_reads_are_cacheable(app: Flask, client: FlaskClient) -> None:
 
 
 def test_tokens_change_nothing_and_nothing_can_be_written(client: FlaskClient) -> None:
-    processor = make_party("processor", "acme-voice")
-    controller = make_party("controller", "zeewolde")
+    processor = PartyFactory(kind="processor", slug="acme-voice")
+    controller = PartyFactory(kind="controller", slug="zeewolde")
     anonymous = client.get("/api/v1/countries/US").json
     assert client.get("/api/v1/countries/US", headers=processor.headers).json == anonymous
     assert client.get("/api/v1/countries/US", headers=controller.headers).json == anonymous

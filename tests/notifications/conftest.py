@@ -18,7 +18,7 @@ from registry.extensions import db
 from registry.notifications import service
 from registry.notifications.models import Notice, Subscription
 from registry.notifications.worker import Stats, run_once
-from tests.factories import Party, entry, make_party
+from tests.factories import EntryFactory, Party, PartyFactory
 
 
 @dataclass
@@ -32,9 +32,11 @@ class World:
 
 @pytest.fixture
 def world(app: Flask) -> World:
-    processor = make_party("processor", "ipvoice", name="IP Voice Group Services B.V.")
-    zeewolde = make_party("controller", "gemeente-zeewolde", name="Gemeente Zeewolde")
-    acme = make_party("controller", "acme-health", name="Acme Health Ltd", language="en")
+    processor = PartyFactory(kind="processor", slug="ipvoice", name="IP Voice Group Services B.V.")
+    zeewolde = PartyFactory(kind="controller", slug="gemeente-zeewolde", name="Gemeente Zeewolde")
+    acme = PartyFactory(
+        kind="controller", slug="acme-health", name="Acme Health Ltd", language="en"
+    )
     nl = agreements.record_agreement(
         processor=processor.organisation,
         controller_slug=zeewolde.slug,
@@ -63,7 +65,7 @@ def announce(client: FlaskClient, party: Party, **body: Any) -> dict[str, Any]:
     body.setdefault("reason", "Second data centre for resilience")
     body.setdefault("action", "add")
     if body["action"] in ("add", "replace"):
-        body.setdefault("subprocessor", entry())
+        body.setdefault("subprocessor", EntryFactory())
     response = client.post(
         f"/api/v1/processors/{party.slug}/changes", json=body, headers=party.headers
     )

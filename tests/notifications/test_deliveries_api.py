@@ -9,13 +9,12 @@ from registry.audit.models import AuditEvent
 from registry.extensions import db
 from registry.notifications.models import SuppressedAddress
 from tests.conftest import NOW, SmtpServer
-from tests.factories import make_admin, make_party
+from tests.factories import AdminFactory, EntryFactory, PartyFactory
 from tests.notifications.conftest import (
     World,
     announce,
     confirmed_subscriber,
     deliver,
-    entry,
 )
 
 EFFECTIVE = "2027-01-04T09:00:00Z"
@@ -34,7 +33,10 @@ def test_processor_sees_who_was_told_of_which_change_and_how_it_went(
     smtp_server.reject("fg@zeewolde.example", "550 5.1.1 No such user")
     first = announce(client, world.processor, effective_at=EFFECTIVE)
     second = announce(
-        client, world.processor, subprocessor=entry("Suomicloud"), effective_at=EFFECTIVE
+        client,
+        world.processor,
+        subprocessor=EntryFactory(name="Suomicloud"),
+        effective_at=EFFECTIVE,
     )
     deliver()
 
@@ -93,12 +95,12 @@ def test_no_one_sees_another_organisations_deliveries(
 ) -> None:
     announce(client, world.processor, effective_at=EFFECTIVE)
     deliver()
-    stranger = make_party("processor", "othervoice")
-    outsider = make_party("controller", "elsewhere")
+    stranger = PartyFactory(kind="processor", slug="othervoice")
+    outsider = PartyFactory(kind="controller", slug="elsewhere")
     assert listing(client, stranger.headers) == []
     assert listing(client, outsider.headers) == []
     assert client.get("/api/v1/deliveries").status_code == 401
-    assert client.get("/api/v1/deliveries", headers=make_admin()).status_code == 403
+    assert client.get("/api/v1/deliveries", headers=AdminFactory().headers).status_code == 403
 
     delivery_id = listing(client, world.processor.headers)[0]["id"]
     smtp_server.reject("dpo@acme.example")

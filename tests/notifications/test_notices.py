@@ -13,14 +13,14 @@ from registry.extensions import db
 from registry.notifications import service
 from registry.notifications.kinds import Recipient, register_kind
 from registry.notifications.models import Delivery, DeliveryStatus, Notice
-from registry.notifications.notices import change_recipients
+from registry.subprocessors.notifications import change_recipients
 from tests.conftest import NOW, SmtpServer
+from tests.factories import EntryFactory
 from tests.notifications.conftest import (
     World,
     announce,
     confirmed_subscriber,
     deliver,
-    entry,
     html_of,
     subject_of,
     text_of,
@@ -103,7 +103,7 @@ def test_update_lists_each_changed_field_and_the_consent_a_new_location_needs(
     added = announce(
         client,
         world.processor,
-        subprocessor=entry(locations=[{"code": "DE", "activities": ["hosting"]}]),
+        subprocessor=EntryFactory(locations=[{"code": "DE", "activities": ["hosting"]}]),
         effective_at=EFFECTIVE,
     )
     clock.advance(timedelta(days=40))
@@ -149,7 +149,7 @@ def test_no_consent_section_when_every_location_is_allowed(
     announce(
         client,
         world.processor,
-        subprocessor=entry(dpf_certified=True, dpf_checked_on="2026-11-20"),
+        subprocessor=EntryFactory(dpf_certified=True, dpf_checked_on="2026-11-20"),
         effective_at=EFFECTIVE,
     )
     deliver()
@@ -167,7 +167,7 @@ def test_html_is_escaped_and_text_is_verbatim(
     announce(
         client,
         world.processor,
-        subprocessor=entry("Evil <b>Corp</b> & Co"),
+        subprocessor=EntryFactory(name="Evil <b>Corp</b> & Co"),
         reason='<script>alert("x")</script>',
         effective_at=EFFECTIVE,
     )
@@ -209,14 +209,14 @@ def test_the_worker_tells_everyone_once_when_a_change_takes_effect(
 ) -> None:
     confirmed_subscriber(world.processor, "reader@example.org")
     change = announce(client, world.processor, effective_at=EFFECTIVE)
-    assert deliver().effect_notices == 0
+    assert deliver().jobs["change_effective"] == 0
     clock.advance(timedelta(days=37, hours=23))
-    assert deliver().effect_notices == 0
+    assert deliver().jobs["change_effective"] == 0
 
     clock.advance(timedelta(hours=1))
     stats = deliver()
-    assert stats.effect_notices == 1 and stats.sent == 4
-    assert deliver().effect_notices == 0
+    assert stats.jobs["change_effective"] == 1 and stats.sent == 4
+    assert deliver().jobs["change_effective"] == 0
     notices = db.session.scalars(
         select(Notice).where(Notice.change_id == change["id"]).order_by(Notice.id)
     ).all()

@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 from registry import clock
 from registry.errors import Conflict
 from registry.extensions import db
+from registry.notifications.expansion import expand_next_notice
 from registry.notifications.kinds import Recipient, register_kind
 from registry.notifications.models import Delivery, DeliveryStatus, Notice, SuppressedAddress
-from registry.notifications.notices import change_context, change_recipients
+from registry.notifications.outbox import claim_due, mark
 from registry.notifications.transports import (
     Outcome,
     OutgoingMail,
@@ -30,20 +31,16 @@ from registry.notifications.transports import (
     SmtpTransport,
     maildir_path,
 )
-from registry.notifications.worker import (
-    claim_due,
-    expand_next_notice,
-    mark,
-    run_once,
-)
+from registry.notifications.worker import run_once
 from registry.subprocessors.models import Change
+from registry.subprocessors.notifications import change_context, change_recipients
 from tests.conftest import NOW, SmtpServer
+from tests.factories import EntryFactory
 from tests.notifications.conftest import (
     World,
     announce,
     confirmed_subscriber,
     deliver,
-    entry,
     subject_of,
 )
 
@@ -69,7 +66,7 @@ def test_a_rolled_back_request_queues_nothing(
             processor=world.processor.organisation,
             action="add",
             reason="Refused later in the same request",
-            subprocessor=entry(),
+            subprocessor=EntryFactory(),
             effective_at=NOW + timedelta(days=40),
         )
         assert count(Notice) == 1  # written, in this request's transaction
@@ -99,7 +96,12 @@ def test_smtp_down_then_up_every_notice_arrives_exactly_once(
     confirmed_subscriber(world.processor, "reader@example.org")
     smtp_server.stop()
     announce(client, world.processor, effective_at=EFFECTIVE)
-    announce(client, world.processor, subprocessor=entry("Suomicloud"), effective_at=EFFECTIVE)
+    announce(
+        client,
+        world.processor,
+        subprocessor=EntryFactory(name="Suomicloud"),
+        effective_at=EFFECTIVE,
+    )
 
     stats = deliver()
     assert stats.as_dict()["retry"] == 8 and stats.sent == 0
@@ -144,7 +146,12 @@ def test_a_5xx_recipient_goes_dead_and_is_suppressed_while_the_others_arrive(
     assert suppressed is not None and "550" in suppressed.reason
 
     # The next notice does not even try the address.
-    announce(client, world.processor, subprocessor=entry("Suomicloud"), effective_at=EFFECTIVE)
+    announce(
+        client,
+        world.processor,
+        subprocessor=EntryFactory(name="Suomicloud"),
+        effective_at=EFFECTIVE,
+    )
     deliver()
     latest = [d for d in deliveries() if d.recipient == "fg@zeewolde.example"][-1]
     assert latest.status is DeliveryStatus.DEAD and latest.attempts == 0
@@ -312,7 +319,9 @@ def test_two_workers_never_send_the_same_delivery_twice(
     for index in range(40):
         confirmed_subscriber(world.processor, f"r{index}@example.org")
     for name in ("Alpha", "Bravo", "Charlie"):
-        announce(client, world.processor, subprocessor=entry(name), effective_at=EFFECTIVE)
+        announce(
+            client, world.processor, subprocessor=EntryFactory(name=name), effective_at=EFFECTIVE
+        )
     clock.advance(timedelta(days=40))  # all three took effect: two workers race for those too
     app.config.update(WORKER_BATCH_SIZE=10, WORKER_CONNECTIONS=1)
     both_hold_a_claim = threading.Barrier(2, timeout=30)
@@ -408,7 +417,7 @@ def test_an_interrupted_expansion_is_completed_without_duplicates(
 def test_a_notice_claimed_by_a_worker_that_died_is_taken_over_after_its_lease(
     app: Flask, client: FlaskClient, world: World, smtp_server: SmtpServer
 ) -> None:
-    from registry.notifications.worker import _claim_notice
+    from registry.notifications.expansion import _claim_notice
 
     announce(client, world.processor, effective_at=EFFECTIVE)
     assert _claim_notice(set()) is not None  # ...and that worker dies before expanding
@@ -421,9 +430,11 @@ def test_a_notice_claimed_by_a_worker_that_died_is_taken_over_after_its_lease(
 def test_a_header_injection_is_refused_not_sent_and_not_retried(
     client: FlaskClient, smtp_server: SmtpServer
 ) -> None:
-    from tests.factories import make_party
+    from tests.factories import PartyFactory
 
-    evil = make_party("processor", "evil", name="Evil B.V.\r\nBcc: everyone@example.org")
+    evil = PartyFactory(
+        kind="processor", slug="evil", name="Evil B.V.\r\nBcc: everyone@example.org"
+    )
     confirmed_subscriber(evil, "reader@example.org")
     announce(client, evil, effective_at=EFFECTIVE)
     stats = deliver()

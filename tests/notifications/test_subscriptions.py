@@ -19,7 +19,7 @@ from registry.notifications.models import (
     SubscriptionStatus,
 )
 from tests.conftest import SmtpServer
-from tests.factories import Party, make_party
+from tests.factories import Party, PartyFactory
 from tests.notifications.conftest import (
     World,
     announce,
@@ -308,7 +308,7 @@ def test_subscriptions_of_one_processor_do_not_reach_another(
 ) -> None:
     from tests.notifications.conftest import confirmed_subscriber
 
-    other: Party = make_party("processor", "othervoice")
+    other: Party = PartyFactory(kind="processor", slug="othervoice")
     confirmed_subscriber(other, "follower@example.org")
     announce(client, world.processor, effective_at="2027-01-04T09:00:00Z")
     deliver()

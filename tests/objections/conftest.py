@@ -13,22 +13,12 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.notifications.models import Notice
 from registry.notifications.worker import Stats, run_once
-from tests import factories
-from tests.factories import Party, make_party
+from tests.factories import ConsentEntryFactory, Party, PartyFactory
 
 ACKNOWLEDGE_DAYS = 5
 CONSULTATION_DAYS = 20
 OBJECTION_DAYS = 14
 GROUNDS = "The new hosting location in the US is not covered by our DPIA."
-
-
-def entry(name: str = "Nordhosting", **overrides: Any) -> dict[str, Any]:
-    """A sub-processor with a location that needs consent (IN) beside one in the EEA."""
-    locations = [
-        {"code": "DE", "activities": ["hosting"]},
-        {"code": "IN", "activities": ["support"]},
-    ]
-    return factories.entry(name, **{"locations": locations, **overrides})
 
 
 @dataclass
@@ -64,13 +54,13 @@ def record_agreement(
 
 @pytest.fixture
 def world(app: Flask, client: FlaskClient) -> World:
-    processor = make_party(
-        "processor", "ipvoice", name="IP Voice Group Services B.V.", language="en"
+    processor = PartyFactory(
+        kind="processor", slug="ipvoice", name="IP Voice Group Services B.V.", language="en"
     )
-    controller = make_party("controller", "zeewolde", name="Gemeente Zeewolde")
-    other = make_party("controller", "acme", name="Acme Health Ltd", language="en")
-    stranger = make_party("controller", "stranger", name="Stranger B.V.")
-    other_processor = make_party("processor", "othervoice", name="Other Voice B.V.")
+    controller = PartyFactory(kind="controller", slug="zeewolde", name="Gemeente Zeewolde")
+    other = PartyFactory(kind="controller", slug="acme", name="Acme Health Ltd", language="en")
+    stranger = PartyFactory(kind="controller", slug="stranger", name="Stranger B.V.")
+    other_processor = PartyFactory(kind="processor", slug="othervoice", name="Other Voice B.V.")
     agreement = record_agreement(client, processor, controller)
     other_agreement = record_agreement(client, processor, other, language="en")
     record_agreement(client, other_processor, stranger)
@@ -89,7 +79,7 @@ def announce(client: FlaskClient, processor: Party, **body: Any) -> dict[str, An
     body.setdefault("reason", "Support desk in Bangalore")
     body.setdefault("action", "add")
     if body["action"] in ("add", "replace", "update"):
-        body.setdefault("subprocessor", entry())
+        body.setdefault("subprocessor", ConsentEntryFactory())
     response = client.post(
         f"/api/v1/processors/{processor.slug}/changes", json=body, headers=processor.headers
     )

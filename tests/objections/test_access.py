@@ -56,10 +56,10 @@ def test_unknown_objection_is_404_for_everyone(world: World, client: FlaskClient
 def test_anonymous_and_admin_callers_are_refused(
     world: World, objection: dict[str, Any], client: FlaskClient
 ) -> None:
-    from tests.factories import make_admin
+    from tests.factories import AdminFactory
 
     assert client.get("/api/v1/objections").status_code == 401
-    assert client.get("/api/v1/objections", headers=make_admin()).status_code == 403
+    assert client.get("/api/v1/objections", headers=AdminFactory().headers).status_code == 403
 
 
 def test_each_party_lists_its_own_objections_with_filters(

@@ -9,7 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from registry import clock
-from tests.objections.conftest import World, announce, entry, notices
+from tests.factories import ConsentEntryFactory
+from tests.objections.conftest import World, announce, notices
 
 
 def give(client: FlaskClient, party: Any, agreement_id: int, **body: Any) -> Any:
@@ -82,8 +83,8 @@ def test_us_consent_for_one_sub_processor_depends_on_its_dpf_certification(
     certified = announce(
         client,
         world.processor,
-        subprocessor=entry(
-            "Certified Cloud",
+        subprocessor=ConsentEntryFactory(
+            name="Certified Cloud",
             locations=[{"code": "US", "activities": ["hosting"]}],
             dpf_certified=True,
             dpf_checked_on="2026-11-01",
@@ -92,7 +93,9 @@ def test_us_consent_for_one_sub_processor_depends_on_its_dpf_certification(
     uncertified = announce(
         client,
         world.processor,
-        subprocessor=entry("Plain Cloud", locations=[{"code": "US", "activities": ["hosting"]}]),
+        subprocessor=ConsentEntryFactory(
+            name="Plain Cloud", locations=[{"code": "US", "activities": ["hosting"]}]
+        ),
     )
     refused = give(
         client,
@@ -125,8 +128,8 @@ def test_us_consent_for_one_sub_processor_depends_on_its_dpf_certification(
 def test_a_consent_limited_to_one_sub_processor_covers_only_it(
     world: World, client: FlaskClient
 ) -> None:
-    first = announce(client, world.processor, subprocessor=entry("First"))
-    announce(client, world.processor, subprocessor=entry("Second"))
+    first = announce(client, world.processor, subprocessor=ConsentEntryFactory(name="First"))
+    announce(client, world.processor, subprocessor=ConsentEntryFactory(name="Second"))
     # Given ahead of the change taking effect, for an announced sub-processor.
     assert (
         give(
@@ -150,7 +153,9 @@ def test_a_country_consent_covers_its_subdivisions(world: World, client: FlaskCl
     announce(
         client,
         world.processor,
-        subprocessor=entry("Mumbai Desk", locations=[{"code": "IN-MH", "activities": ["support"]}]),
+        subprocessor=ConsentEntryFactory(
+            name="Mumbai Desk", locations=[{"code": "IN-MH", "activities": ["support"]}]
+        ),
     )
     assert give(client, world.controller, world.agreement_id, code="IN").status_code == 201
     clock.advance(timedelta(days=30))

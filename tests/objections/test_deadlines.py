@@ -15,13 +15,13 @@ from registry import clock
 from registry.extensions import db
 from registry.objections import service
 from tests.conftest import NOW, SmtpServer
+from tests.factories import ConsentEntryFactory
 from tests.objections.conftest import (
     ACKNOWLEDGE_DAYS,
     CONSULTATION_DAYS,
     World,
     announce,
     deliver,
-    entry,
     file,
     notices,
     subject_of,
@@ -156,7 +156,9 @@ def test_two_workers_queue_each_reminder_once(
     app: Flask, world: World, client: FlaskClient
 ) -> None:
     for index in range(10):
-        change = announce(client, world.processor, subprocessor=entry(f"Desk {index}"))
+        change = announce(
+            client, world.processor, subprocessor=ConsentEntryFactory(name=f"Desk {index}")
+        )
         for controller in (world.controller, world.other):
             assert file(client, controller, change["id"]).status_code == 201
     clock.set_frozen(ACKNOWLEDGE_DUE + SECOND)

@@ -10,13 +10,13 @@ from flask.testing import FlaskClient
 
 from registry import clock
 from tests.conftest import NOW
+from tests.factories import ConsentEntryFactory
 from tests.objections.conftest import (
     ACKNOWLEDGE_DAYS,
     CONSULTATION_DAYS,
     OBJECTION_DAYS,
     World,
     announce,
-    entry,
     file,
     notices,
 )
@@ -82,7 +82,7 @@ def test_the_window_is_open_until_its_last_moment_and_closed_a_second_later(
     world: World, client: FlaskClient
 ) -> None:
     first = announce(client, world.processor)
-    second = announce(client, world.processor, subprocessor=entry("Other"))
+    second = announce(client, world.processor, subprocessor=ConsentEntryFactory(name="Other"))
     closes = NOW + timedelta(days=OBJECTION_DAYS)
 
     clock.set_frozen(closes)

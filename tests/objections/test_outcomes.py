@@ -9,7 +9,8 @@ from urllib.parse import quote
 from flask.testing import FlaskClient
 
 from registry import clock
-from tests.objections.conftest import World, announce, entry, file, notices
+from tests.factories import ConsentEntryFactory
+from tests.objections.conftest import World, announce, file, notices
 
 
 def resolve(
@@ -116,7 +117,9 @@ def test_not_used_for_controller_excludes_it_for_that_controller_only(
 def test_agreement_terminated_ends_the_agreement_and_its_open_objections(
     world: World, objection: dict[str, Any], client: FlaskClient
 ) -> None:
-    second_change = announce(client, world.processor, subprocessor=entry("Callcenter"))
+    second_change = announce(
+        client, world.processor, subprocessor=ConsentEntryFactory(name="Callcenter")
+    )
     second = file(client, world.controller, second_change["id"])
     assert second.status_code == 201
 

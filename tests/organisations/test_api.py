@@ -1,6 +1,6 @@
 from flask.testing import FlaskClient
 
-from tests.factories import make_admin, make_party
+from tests.factories import AdminFactory, PartyFactory
 
 NEW_PROCESSOR = {
     "slug": "acme-voice",
@@ -13,7 +13,7 @@ NEW_PROCESSOR = {
 
 
 def test_admin_creates_organisation_and_token_that_works(client: FlaskClient) -> None:
-    admin = make_admin()
+    admin = AdminFactory().headers
     created = client.post("/api/v1/organisations", json=NEW_PROCESSOR, headers=admin)
     assert created.status_code == 201
     assert created.json["slug"] == "acme-voice"
@@ -42,7 +42,7 @@ def test_missing_and_bad_tokens_are_401_problems(client: FlaskClient) -> None:
 
 
 def test_invalid_organisation_names_each_field_and_writes_nothing(client: FlaskClient) -> None:
-    admin = make_admin()
+    admin = AdminFactory().headers
     bad = {**NEW_PROCESSOR, "slug": "Not A Slug", "country": "XX", "email": "nope"}
     response = client.post("/api/v1/organisations", json=bad, headers=admin)
     assert response.status_code == 422
@@ -52,7 +52,7 @@ def test_invalid_organisation_names_each_field_and_writes_nothing(client: FlaskC
 
 
 def test_duplicate_slug_is_conflict(client: FlaskClient) -> None:
-    admin = make_admin()
+    admin = AdminFactory().headers
     assert (
         client.post("/api/v1/organisations", json=NEW_PROCESSOR, headers=admin).status_code == 201
     )
@@ -61,7 +61,7 @@ def test_duplicate_slug_is_conflict(client: FlaskClient) -> None:
 
 
 def test_revoked_token_stops_working(client: FlaskClient) -> None:
-    admin = make_admin()
+    admin = AdminFactory().headers
     client.post("/api/v1/organisations", json=NEW_PROCESSOR, headers=admin)
     issued = client.post(
         "/api/v1/organisations/acme-voice/tokens", json={"name": "x"}, headers=admin
@@ -72,8 +72,8 @@ def test_revoked_token_stops_working(client: FlaskClient) -> None:
 
 
 def test_public_processor_directory_hides_controllers(client: FlaskClient) -> None:
-    make_party("processor", "ipvoice")
-    make_party("controller", "zeewolde")
+    PartyFactory(kind="processor", slug="ipvoice")
+    PartyFactory(kind="controller", slug="zeewolde")
     listed = client.get("/api/v1/processors")
     assert [p["slug"] for p in listed.json] == ["ipvoice"]
     assert client.get("/api/v1/processors/zeewolde").status_code == 404

@@ -4,14 +4,14 @@ from typing import Any
 
 import pytest
 
-from tests.factories import Party, make_party
+from tests.factories import Party, PartyFactory
 
 
 @pytest.fixture
 def processor(app: Any) -> Party:
-    return make_party("processor", "ipvoice", name="IP Voice Group Services B.V.")
+    return PartyFactory(kind="processor", slug="ipvoice", name="IP Voice Group Services B.V.")
 
 
 @pytest.fixture
 def other_processor(app: Any) -> Party:
-    return make_party("processor", "othervoice")
+    return PartyFactory(kind="processor", slug="othervoice")

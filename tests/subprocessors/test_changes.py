@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from registry import clock
 from tests.conftest import NOW
-from tests.factories import Party, entry, make_party
+from tests.factories import EntryFactory, Party, PartyFactory
 
 
 def announce(client: FlaskClient, party: Party, **body: object) -> dict:
@@ -32,7 +32,11 @@ def test_added_subprocessor_appears_at_its_moment_without_any_job(
 ) -> None:
     effective = NOW + timedelta(days=3)
     change = announce(
-        client, processor, action="add", subprocessor=entry(), effective_at=effective.isoformat()
+        client,
+        processor,
+        action="add",
+        subprocessor=EntryFactory(),
+        effective_at=effective.isoformat(),
     )
     assert change["status"] == "announced"
     assert change["before"] is None and change["after"]["name"] == "Nordhosting"
@@ -53,7 +57,11 @@ def test_list_at_any_moment_follows_update_remove_and_replace(
 ) -> None:
     day = timedelta(days=1)
     added = announce(
-        client, processor, action="add", subprocessor=entry(), effective_at=(NOW + day).isoformat()
+        client,
+        processor,
+        action="add",
+        subprocessor=EntryFactory(),
+        effective_at=(NOW + day).isoformat(),
     )
     sp = added["subprocessor_id"]
     clock.advance(2 * day)
@@ -71,7 +79,9 @@ def test_list_at_any_moment_follows_update_remove_and_replace(
         processor,
         action="replace",
         subprocessor_id=sp,
-        subprocessor=entry("Suomicloud", locations=[{"code": "FI", "activities": ["hosting"]}]),
+        subprocessor=EntryFactory(
+            name="Suomicloud", locations=[{"code": "FI", "activities": ["hosting"]}]
+        ),
         effective_at=(NOW + 10 * day).isoformat(),
     )
     clock.advance(5 * day)
@@ -98,7 +108,7 @@ def test_list_at_any_moment_follows_update_remove_and_replace(
 
 def test_withdrawn_change_leaves_the_list_as_it_was(client: FlaskClient, processor: Party) -> None:
     added = announce(
-        client, processor, action="add", subprocessor=entry(), effective_at=NOW.isoformat()
+        client, processor, action="add", subprocessor=EntryFactory(), effective_at=NOW.isoformat()
     )
     removal = announce(
         client,
@@ -127,7 +137,7 @@ def test_withdrawn_change_leaves_the_list_as_it_was(client: FlaskClient, process
 
 def test_effective_change_cannot_be_withdrawn(client: FlaskClient, processor: Party) -> None:
     added = announce(
-        client, processor, action="add", subprocessor=entry(), effective_at=NOW.isoformat()
+        client, processor, action="add", subprocessor=EntryFactory(), effective_at=NOW.isoformat()
     )
     response = client.post(
         f"/api/v1/processors/ipvoice/changes/{added['id']}/withdraw",
@@ -142,7 +152,7 @@ def test_second_pending_change_for_one_subprocessor_is_conflict(
     client: FlaskClient, processor: Party
 ) -> None:
     added = announce(
-        client, processor, action="add", subprocessor=entry(), effective_at=NOW.isoformat()
+        client, processor, action="add", subprocessor=EntryFactory(), effective_at=NOW.isoformat()
     )
     sp = added["subprocessor_id"]
     announce(
@@ -166,12 +176,18 @@ def test_second_pending_change_for_one_subprocessor_is_conflict(
 
 
 def test_changes_are_listed_by_status(client: FlaskClient, processor: Party) -> None:
-    announce(client, processor, action="add", subprocessor=entry("A"), effective_at=NOW.isoformat())
     announce(
         client,
         processor,
         action="add",
-        subprocessor=entry("B"),
+        subprocessor=EntryFactory(name="A"),
+        effective_at=NOW.isoformat(),
+    )
+    announce(
+        client,
+        processor,
+        action="add",
+        subprocessor=EntryFactory(name="B"),
         effective_at=(NOW + timedelta(days=2)).isoformat(),
     )
     all_changes = client.get("/api/v1/processors/ipvoice/changes").json
@@ -185,7 +201,7 @@ def test_changes_are_listed_by_status(client: FlaskClient, processor: Party) -> 
 def test_withdrawing_a_change_closes_the_objections_to_it(
     client: FlaskClient, processor: Party
 ) -> None:
-    controller = make_party("controller", "zeewolde")
+    controller = PartyFactory(kind="controller", slug="zeewolde")
     agreement = client.post(
         "/api/v1/agreements",
         json={
@@ -197,7 +213,7 @@ def test_withdrawing_a_change_closes_the_objections_to_it(
         headers=processor.headers,
     )
     assert agreement.status_code == 201
-    change = announce(client, processor, action="add", subprocessor=entry())
+    change = announce(client, processor, action="add", subprocessor=EntryFactory())
     objection = client.post(
         f"/api/v1/changes/{change['id']}/objections",
         json={"grounds": "The US location lacks safeguards for our residents' data."},

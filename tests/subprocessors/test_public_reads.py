@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from registry import clock
 from tests.conftest import NOW
-from tests.factories import Party, entry
+from tests.factories import EntryFactory, Party
 
 
 def add(client: FlaskClient, party: Party, offset: timedelta, **fields: object) -> dict:
@@ -17,7 +17,7 @@ def add(client: FlaskClient, party: Party, offset: timedelta, **fields: object) 
         json={
             "action": "add",
             "reason": "New sub-processor",
-            "subprocessor": entry(**fields),
+            "subprocessor": EntryFactory(**fields),
             "effective_at": (NOW + offset).isoformat(),
         },
         headers=party.headers,

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from tests.conftest import NOW
-from tests.factories import Party, entry
+from tests.factories import EntryFactory, Party
 
 
 def _write_elsewhere(slug: str) -> None:
@@ -46,7 +46,7 @@ def test_local_write_is_seen_at_once_whatever_the_ttl(
         json={
             "action": "add",
             "reason": "New host",
-            "subprocessor": entry(),
+            "subprocessor": EntryFactory(),
             "effective_at": (NOW + timedelta(days=2)).isoformat(),
         },
         headers=processor.headers,

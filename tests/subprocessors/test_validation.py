@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from registry.extensions import db
 from registry.subprocessors.models import Change, Subprocessor
 from tests.conftest import NOW
-from tests.factories import Party, entry, make_party
+from tests.factories import EntryFactory, Party, PartyFactory
 
 
 def post_change(client: FlaskClient, party: Party, body: dict, slug: str | None = None):  # type: ignore[no-untyped-def]
@@ -26,43 +26,48 @@ def post_change(client: FlaskClient, party: Party, body: dict, slug: str | None 
             {
                 "action": "add",
                 "reason": "x long",
-                "subprocessor": entry(locations=[{"code": "XX"}]),
+                "subprocessor": EntryFactory(locations=[{"code": "XX"}]),
             },
             "subprocessor.locations.0.code",
         ),
         (
-            {"action": "add", "reason": "x long", "subprocessor": entry(locations=[])},
+            {"action": "add", "reason": "x long", "subprocessor": EntryFactory(locations=[])},
             "subprocessor.locations",
         ),
         (
-            {"action": "add", "reason": "x long", "subprocessor": entry(name="")},
+            {"action": "add", "reason": "x long", "subprocessor": EntryFactory(name="")},
             "subprocessor.name",
         ),
         (
-            {"action": "add", "reason": "x long", "subprocessor": entry(dpf_certified=True)},
+            {"action": "add", "reason": "x long", "subprocessor": EntryFactory(dpf_certified=True)},
             "subprocessor.dpf_checked_on",
         ),
         (
             {
                 "action": "add",
                 "reason": "x long",
-                "subprocessor": entry(transfer_mechanism="shield"),
+                "subprocessor": EntryFactory(transfer_mechanism="shield"),
             },
             "subprocessor.transfer_mechanism",
         ),
         ({"action": "add", "reason": "x long"}, "subprocessor"),
         (
-            {"action": "add", "reason": "x long", "subprocessor_id": 1, "subprocessor": entry()},
+            {
+                "action": "add",
+                "reason": "x long",
+                "subprocessor_id": 1,
+                "subprocessor": EntryFactory(),
+            },
             "subprocessor_id",
         ),
         ({"action": "remove", "reason": "x long"}, "subprocessor_id"),
         ({"action": "rename", "reason": "x long"}, "action"),
-        ({"action": "add", "subprocessor": entry()}, "reason"),
+        ({"action": "add", "subprocessor": EntryFactory()}, "reason"),
         (
             {
                 "action": "add",
                 "reason": "x long",
-                "subprocessor": entry(),
+                "subprocessor": EntryFactory(),
                 "effective_at": "2026-12-01T10:00:00",
             },
             "effective_at",
@@ -94,7 +99,7 @@ def test_aliases_are_normalised(client: FlaskClient, processor: Party) -> None:
         "action": "add",
         "reason": "Greek office",
         "effective_at": NOW.isoformat(),
-        "subprocessor": entry(locations=[{"code": "el"}, {"code": "UK"}]),
+        "subprocessor": EntryFactory(locations=[{"code": "el"}, {"code": "UK"}]),
     }
     response = post_change(client, processor, body)
     assert response.status_code == 201, response.json
@@ -104,7 +109,7 @@ def test_aliases_are_normalised(client: FlaskClient, processor: Party) -> None:
 def test_notice_period_of_agreements_sets_the_earliest_moment(
     client: FlaskClient, processor: Party
 ) -> None:
-    controller = make_party("controller", "zeewolde")
+    controller = PartyFactory(kind="controller", slug="zeewolde")
     agreement = client.post(
         "/api/v1/agreements",
         json={
@@ -121,14 +126,19 @@ def test_notice_period_of_agreements_sets_the_earliest_moment(
     response = post_change(
         client,
         processor,
-        {"action": "add", "reason": "New host", "subprocessor": entry(), "effective_at": too_early},
+        {
+            "action": "add",
+            "reason": "New host",
+            "subprocessor": EntryFactory(),
+            "effective_at": too_early,
+        },
     )
     assert response.status_code == 422
     earliest = (NOW + timedelta(days=30)).isoformat()
     assert earliest in response.json["errors"]["effective_at"][0]
 
     defaulted = post_change(
-        client, processor, {"action": "add", "reason": "New host", "subprocessor": entry()}
+        client, processor, {"action": "add", "reason": "New host", "subprocessor": EntryFactory()}
     )
     assert defaulted.status_code == 201
     assert defaulted.json["effective_at"].startswith((NOW + timedelta(days=30)).date().isoformat())
@@ -137,8 +147,8 @@ def test_notice_period_of_agreements_sets_the_earliest_moment(
 def test_only_the_processor_itself_announces(
     client: FlaskClient, processor: Party, other_processor: Party
 ) -> None:
-    controller = make_party("controller", "zeewolde")
-    body = {"action": "add", "reason": "New host", "subprocessor": entry()}
+    controller = PartyFactory(kind="controller", slug="zeewolde")
+    body = {"action": "add", "reason": "New host", "subprocessor": EntryFactory()}
     assert post_change(client, other_processor, body, slug="ipvoice").status_code == 404
     assert post_change(client, controller, body, slug="ipvoice").status_code == 403
     assert client.post("/api/v1/processors/ipvoice/changes", json=body).status_code == 401
@@ -154,7 +164,7 @@ def test_other_processor_cannot_withdraw_or_update(
         {
             "action": "add",
             "reason": "New host",
-            "subprocessor": entry(),
+            "subprocessor": EntryFactory(),
             "effective_at": (NOW + timedelta(days=3)).isoformat(),
         },
     )

@@ -1,0 +1,44 @@
+"""What the app connects at start: every domain's blueprint, notice kinds, jobs and reactions.
+
+Importing a domain's ``notifications`` module registers its notice kinds and periodic jobs;
+importing its ``reactions`` module connects its receivers to the signals of the domains below
+it (``registry.events``). This module is the one place that imports them all, and only
+``create_app`` imports this module, so no domain depends on another through it.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from registry import models  # noqa: F401  (every table in the metadata)
+from registry.agreements import notifications as _agreement_notices  # noqa: F401
+from registry.agreements import reactions as _agreement_reactions  # noqa: F401
+from registry.agreements.views import bp as agreements
+from registry.audit.views import bp as audit
+from registry.countries.views import bp as countries
+from registry.db import commit_or_rollback
+from registry.docs import swagger_static
+from registry.extensions import api
+from registry.ids import IdConverter
+from registry.notifications import confirmation as _subscription_notices  # noqa: F401
+from registry.notifications.views import bp as notifications
+from registry.objections import notifications as _objection_notices  # noqa: F401
+from registry.objections import reactions as _objection_reactions  # noqa: F401
+from registry.objections.views import bp as objections
+from registry.organisations.views import bp as organisations
+from registry.subprocessors import notifications as _change_notices  # noqa: F401
+from registry.subprocessors.schemas import SubprocessorInSchema
+from registry.subprocessors.views import bp as subprocessors
+
+BLUEPRINTS = (countries, organisations, subprocessors, agreements, objections, notifications, audit)
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.register_blueprint(swagger_static)
+    # Referenced by the change body, which the service loads itself (see ChangeInSchema).
+    if "SubprocessorIn" not in api.spec.components.schemas:
+        api.spec.components.schema("SubprocessorIn", schema=SubprocessorInSchema)
+    app.after_request(commit_or_rollback)
