@@ -11,13 +11,14 @@ objection filed, …). Each kind names three things:
   only by their unsubscribe link, so for them it runs once per notice and language and must
   not depend on which subscriber it is for. Facts that are the same for many recipients
   can be computed once per notice with ``shared(notice, key, compute)``.
-- ``template``: a folder under ``registry/templates/email/`` laid out per language::
+- ``template``: a folder under ``registry/templates/email/``::
 
-      email/<template>/<lang>/subject.txt   one line
-      email/<template>/<lang>/body.txt      plain text
-      email/<template>/<lang>/body.html     HTML, autoescaped (extend "email/_layout.html")
+      email/<template>/subject.txt   one line
+      email/<template>/body.txt      plain text
+      email/<template>/body.html     HTML, autoescaped (extend "email/_layout.html")
 
-  ``<lang>`` is ``nl`` or ``en`` (``SUPPORTED_LANGUAGES``); both must exist.
+  Their text is in ``{% trans %}`` blocks, translated by the gettext catalogs of
+  ``registry/translations`` into each of ``SUPPORTED_LANGUAGES`` (README: Translations).
 
 Each domain registers its kinds in ``registry/<domain>/notifications.py`` at import time;
 ``registry.wiring`` imports every such module at app start, so nothing here has to be edited::

@@ -2,52 +2,51 @@
 
 A GET only shows a button; the button POSTs. Mail scanners that fetch every link in a
 message therefore neither confirm nor unsubscribe anyone. Each page speaks Dutch and
-English, the subscriber's language first.
+English, the subscriber's language first; each language's texts come from its gettext
+catalog, looked up under ``force_locale``.
 """
 
 from __future__ import annotations
 
 from flask import Response, render_template_string
+from flask_babel import force_locale, gettext, pgettext
 
-TEXTS = {
-    "nl": {
-        "confirm_title": "Inschrijving bevestigen",
-        "confirm_lead": "Bevestig dat u e-mail wilt ontvangen over wijzigingen in de "
-        "sub-verwerkers van {processor}.",
-        "confirm_button": "Inschrijving bevestigen",
-        "confirmed_title": "Inschrijving bevestigd",
-        "confirmed_lead": "U ontvangt voortaan bericht over wijzigingen in de sub-verwerkers "
-        "van {processor}. Elk bericht bevat een link om u af te melden.",
-        "unsubscribe_title": "Afmelden",
-        "unsubscribe_lead": "Meld u af voor berichten over wijzigingen in de sub-verwerkers "
-        "van {processor}.",
-        "unsubscribe_button": "Afmelden",
-        "unsubscribed_title": "U bent afgemeld",
-        "unsubscribed_lead": "U ontvangt geen berichten meer over de sub-verwerkers van "
-        "{processor}.",
-        "invalid_title": "Deze link is niet geldig",
-        "invalid_lead": "De link is onbekend of verlopen. Schrijf u opnieuw in als u "
-        "berichten wilt ontvangen.",
-    },
-    "en": {
-        "confirm_title": "Confirm your subscription",
-        "confirm_lead": "Confirm that you want email about changes to the sub-processors "
-        "of {processor}.",
-        "confirm_button": "Confirm subscription",
-        "confirmed_title": "Subscription confirmed",
-        "confirmed_lead": "From now on you will be told about changes to the sub-processors "
-        "of {processor}. Every message has a link to unsubscribe.",
-        "unsubscribe_title": "Unsubscribe",
-        "unsubscribe_lead": "Stop messages about changes to the sub-processors of {processor}.",
-        "unsubscribe_button": "Unsubscribe",
-        "unsubscribed_title": "You are unsubscribed",
-        "unsubscribed_lead": "You will receive no more messages about the sub-processors of "
-        "{processor}.",
-        "invalid_title": "This link is not valid",
-        "invalid_lead": "The link is unknown or has expired. Subscribe again if you want "
-        "to receive messages.",
-    },
-}
+from registry.notifications.kinds import SUPPORTED_LANGUAGES
+
+
+def _texts(processor: str) -> dict[str, str]:
+    """Every text of the pages in the current locale, by the names the views pass."""
+    return {
+        # A context of its own: the confirmation mail's heading reads the same in English only.
+        "confirm_title": pgettext("subscription page", "Confirm your subscription"),
+        "confirm_lead": gettext(
+            "Confirm that you want email about changes to the sub-processors of %(processor)s.",
+            processor=processor,
+        ),
+        "confirm_button": gettext("Confirm subscription"),
+        "confirmed_title": gettext("Subscription confirmed"),
+        "confirmed_lead": gettext(
+            "From now on you will be told about changes to the sub-processors of "
+            "%(processor)s. Every message has a link to unsubscribe.",
+            processor=processor,
+        ),
+        "unsubscribe_title": gettext("Unsubscribe"),
+        "unsubscribe_lead": gettext(
+            "Stop messages about changes to the sub-processors of %(processor)s.",
+            processor=processor,
+        ),
+        "unsubscribe_button": gettext("Unsubscribe"),
+        "unsubscribed_title": gettext("You are unsubscribed"),
+        "unsubscribed_lead": gettext(
+            "You will receive no more messages about the sub-processors of %(processor)s.",
+            processor=processor,
+        ),
+        "invalid_title": gettext("This link is not valid"),
+        "invalid_lead": gettext(
+            "The link is unknown or has expired. Subscribe again if you want to receive messages."
+        ),
+    }
+
 
 PAGE = """<!doctype html>
 <html lang="{{ languages[0] }}">
@@ -95,19 +94,23 @@ def page(
     status: int = 200,
 ) -> Response:
     """Render one page in both languages; ``state`` names its texts (confirm, invalid, …)."""
-    first = language if language in TEXTS else "nl"
-    languages = [first, *(other for other in TEXTS if other != first)]
+    first = language if language in SUPPORTED_LANGUAGES else "nl"
+    languages = [first, *(other for other in SUPPORTED_LANGUAGES if other != first)]
+    texts: dict[str, dict[str, str]] = {}
+    for lang in languages:
+        with force_locale(lang):
+            texts[lang] = _texts(processor)
     sections = [
         {
             "language": lang,
-            "title": TEXTS[lang][f"{state}_title"],
-            "lead": TEXTS[lang][f"{state}_lead"].format(processor=processor).replace("..", "."),
+            "title": texts[lang][f"{state}_title"],
+            "lead": texts[lang][f"{state}_lead"].replace("..", "."),
         }
         for lang in languages
     ]
     label = None
     if button:
-        label = " / ".join(TEXTS[lang][button] for lang in languages)
+        label = " / ".join(texts[lang][button] for lang in languages)
     body = render_template_string(
         PAGE,
         languages=languages,

@@ -1,8 +1,10 @@
 """Render one notice for one recipient: subject, text, HTML and the headers of the mail.
 
-Templates live in ``registry/templates/email/<template>/<lang>/{subject.txt, body.txt,
-body.html}`` and are rendered with the app's Jinja environment: ``.html`` is autoescaped,
-``.txt`` is not. Dates go through Flask-Babel under ``force_locale(lang)``.
+Templates live in ``registry/templates/email/<template>/{subject.txt, body.txt, body.html}``,
+one per kind for every language, and are rendered with the app's Jinja environment: ``.html``
+is autoescaped, ``.txt`` is not. Their text is English msgids in ``{% trans %}`` blocks and
+``_()`` calls, translated through the gettext catalogs in ``registry/translations``; rendering
+under ``force_locale(lang)`` picks the recipient's catalog and date formats.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_time as babel_format_time
 
@@ -21,8 +23,6 @@ from registry.extensions import db
 from registry.notifications.kinds import SUPPORTED_LANGUAGES, NoticeKind, Recipient, shared
 from registry.notifications.models import Notice
 from registry.organisations.models import Organisation
-
-_AT = {"nl": "{date} om {time} UTC", "en": "{date} at {time} UTC"}
 
 
 def language_of(recipient: Recipient) -> str:
@@ -70,9 +70,13 @@ def format_datetime(value: datetime | None, language: str) -> str:
     """Date and time in UTC, spelled for the reader: 4 januari 2027 om 09:00 UTC."""
     if value is None:
         return "—"
-    return _AT[language].format(
-        date=babel_format_date(value, "long"), time=babel_format_time(value, "HH:mm")
-    )
+    with force_locale(language):
+        # Translators: a long date and a 24-hour time, e.g. "January 4, 2027 at 09:00 UTC".
+        return gettext(
+            "%(date)s at %(time)s UTC",
+            date=babel_format_date(value, "long"),
+            time=babel_format_time(value, "HH:mm"),
+        )
 
 
 def sentence_end(text: str) -> str:
@@ -161,7 +165,7 @@ def _with_token(value: Any, token: str) -> Any:
 def _render(kind: NoticeKind, notice: Notice, recipient: Recipient) -> dict[str, Any]:
     language = language_of(recipient)
     environment = current_app.jinja_env
-    folder = f"email/{kind.template}/{language}"
+    folder = f"email/{kind.template}"
     with force_locale(language):
         context = base_context(notice, recipient)
         context.update(kind.context(notice, recipient))

@@ -1,10 +1,10 @@
 """Notices between the parties about objections; never to public subscribers.
 
 To the processor (its organisation address): an objection filed or withdrawn, a controller's
-message, a deadline passed. To the controller (the agreement's
-``notify_emails``, in the agreement's language): an objection acknowledged or resolved, the
-processor's messages. Templates: ``registry/templates/email/<kind>/<lang>/``, with the shared
-blocks in ``email/_objection/<lang>/``.
+message, a deadline passed. To the controller (the agreement's ``notify_emails``, in the
+agreement's language): an objection acknowledged or resolved, the processor's messages.
+Templates: ``registry/templates/email/<kind>/``, with the shared blocks in
+``email/_objection/``.
 """
 
 from __future__ import annotations
