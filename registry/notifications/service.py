@@ -126,15 +126,7 @@ def subscribe(*, processor: Organisation, email: str, language: str) -> None:
 
 
 def find_by_confirm_token(token: str) -> Subscription | None:
-    digest = hash_secret(token)
-    subscription = db.session.scalar(
-        select(Subscription).where(Subscription.confirm_token_hash == digest)
-    )
-    if subscription is None or not hmac.compare_digest(
-        subscription.confirm_token_hash or "", digest
-    ):
-        return None
-    return subscription
+    return _find_by_secret(Subscription.confirm_token_hash, hash_secret(token))
 
 
 def is_confirmable(subscription: Subscription) -> bool:
@@ -171,10 +163,15 @@ def confirm_subscription(*, token: str) -> Subscription:
 
 
 def find_by_unsubscribe_token(token: str) -> Subscription | None:
-    subscription = db.session.scalar(
-        select(Subscription).where(Subscription.unsubscribe_token == token)
-    )
-    if subscription is None or not hmac.compare_digest(subscription.unsubscribe_token, token):
+    return _find_by_secret(Subscription.unsubscribe_token, token)
+
+
+def _find_by_secret(column: Any, value: str) -> Subscription | None:
+    """The subscription whose ``column`` holds ``value``, compared in constant time."""
+    subscription = db.session.scalar(select(Subscription).where(column == value))
+    if subscription is None or not hmac.compare_digest(
+        getattr(subscription, column.key) or "", value
+    ):
         return None
     return subscription
 

@@ -6,6 +6,7 @@ A confirmation token that is unknown, expired or spent answers 422 naming ``toke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
@@ -78,20 +79,11 @@ def confirm(data: dict[str, str]) -> dict[str, Any]:
 @bp.doc(responses={"200": HTML_PAGE, "404": HTML_PAGE})
 def confirm_page(token: str) -> Response:
     """Show the page behind the confirmation link: a button, nothing confirmed yet."""
-    subscription = service.find_by_confirm_token(token)
-    if subscription is None:
-        return pages.page("invalid", language=None, status=404)
-    processor = service.processor_of(subscription).name
-    if subscription.status is SubscriptionStatus.CONFIRMED:
-        return pages.page("confirmed", language=subscription.language, processor=processor)
-    if not service.is_confirmable(subscription):
-        return pages.page("invalid", language=subscription.language, status=404)
-    return pages.page(
-        "confirm",
-        language=subscription.language,
-        processor=processor,
-        action=request.path,
-        button="confirm_button",
+    return _link_page(
+        service.find_by_confirm_token(token),
+        step="confirm",
+        done=(SubscriptionStatus.CONFIRMED, "confirmed"),
+        usable=service.is_confirmable,
     )
 
 
@@ -111,19 +103,40 @@ def confirm_from_page(token: str) -> Response:
 @bp.doc(responses={"200": HTML_PAGE, "404": HTML_PAGE})
 def unsubscribe_page(token: str) -> Response:
     """Show the page behind the unsubscribe link: a button; a GET never unsubscribes."""
-    subscription = service.find_by_unsubscribe_token(token)
+    return _link_page(
+        service.find_by_unsubscribe_token(token),
+        step="unsubscribe",
+        done=(SubscriptionStatus.UNSUBSCRIBED, "unsubscribed"),
+        fields={"List-Unsubscribe": "One-Click"},
+    )
+
+
+def _link_page(
+    subscription: Subscription | None,
+    *,
+    step: str,
+    done: tuple[SubscriptionStatus, str],
+    usable: Callable[[Subscription], bool] = lambda _subscription: True,
+    fields: dict[str, str] | None = None,
+) -> Response:
+    """The page behind a link in mail: invalid, done already (``done``: the status and its
+    page), or a button that POSTs."""
     if subscription is None:
         return pages.page("invalid", language=None, status=404)
+    language = subscription.language
     processor = service.processor_of(subscription).name
-    if subscription.status is SubscriptionStatus.UNSUBSCRIBED:
-        return pages.page("unsubscribed", language=subscription.language, processor=processor)
+    status, done_page = done
+    if subscription.status is status:
+        return pages.page(done_page, language=language, processor=processor)
+    if not usable(subscription):
+        return pages.page("invalid", language=language, status=404)
     return pages.page(
-        "unsubscribe",
-        language=subscription.language,
+        step,
+        language=language,
         processor=processor,
         action=request.path,
-        button="unsubscribe_button",
-        fields={"List-Unsubscribe": "One-Click"},
+        button=f"{step}_button",
+        fields=fields,
     )
 
 
