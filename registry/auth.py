@@ -13,10 +13,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import select
 
-from registry import clock
+from registry import clock, idempotency
 from registry.errors import Problem
 from registry.extensions import db
 from registry.organisations.models import ApiToken, Organisation
@@ -89,6 +89,13 @@ def current_org() -> Organisation:
     return organisation
 
 
+def _idempotency_scope(token: ApiToken) -> str:
+    """Keys are an organisation's own: a retry with another of its tokens is the same client."""
+    if token.organisation_id is not None:
+        return f"org:{token.organisation_id}"
+    return f"token:{token.id}"
+
+
 def requires(*roles: str) -> Callable[[F], F]:
     """Let only tokens of these roles through: no or bad token 401, wrong role 403."""
     unknown = set(roles) - set(ROLES)
@@ -104,7 +111,10 @@ def requires(*roles: str) -> Callable[[F], F]:
             if token.role not in roles:
                 raise WrongRole(f"This action needs a {' or '.join(roles)} token.")
             g.api_token = token
-            return view(*args, **kwargs)
+            with idempotency.guarded(_idempotency_scope(token), view) as replay:
+                if replay is not None:
+                    return replay
+                return idempotency.finish(current_app.make_response(view(*args, **kwargs)))
 
         doc = getattr(wrapper, "_apidoc", {})
         wrapper._apidoc = {  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase
 from werkzeug.exceptions import HTTPException
 
 from registry import PROJECT_ROOT, errors
+from registry.apidoc import IdempotencyKeyDoc
 from registry.errors import PROBLEM_CONTENT_TYPE, ProblemSchema
 
 
@@ -61,7 +62,7 @@ else:
     Model = db.Model
 migrate = Migrate()
 mail = Mail()
-api = RegistryApi()
+api = RegistryApi(spec_kwargs={"extra_plugins": [IdempotencyKeyDoc()]})
 babel = Babel()
 
 

@@ -2,9 +2,11 @@
 
 from registry.agreements.models import Agreement, Consent
 from registry.audit.models import AuditEvent
+from registry.idempotency import IdempotencyRecord
 from registry.notifications.models import Delivery, Notice, Subscription, SuppressedAddress
 from registry.objections.models import Objection, ObjectionMessage
 from registry.organisations.models import ApiToken, Organisation
+from registry.ratelimit_storage import RateLimitHit
 from registry.subprocessors.models import Change, Subprocessor, SubprocessorVersion
 
 __all__ = [
@@ -14,10 +16,12 @@ __all__ = [
     "Change",
     "Consent",
     "Delivery",
+    "IdempotencyRecord",
     "Notice",
     "Objection",
     "ObjectionMessage",
     "Organisation",
+    "RateLimitHit",
     "Subprocessor",
     "SubprocessorVersion",
     "Subscription",

@@ -19,8 +19,10 @@ from registry.countries.views import bp as countries
 from registry.db import commit_or_rollback
 from registry.docs import swagger_static
 from registry.extensions import api
+from registry.idempotency import delete_expired
 from registry.ids import IdConverter
 from registry.notifications import confirmation as _subscription_notices  # noqa: F401
+from registry.notifications.jobs import register_job
 from registry.notifications.views import bp as notifications
 from registry.objections import notifications as _objection_notices  # noqa: F401
 from registry.objections import reactions as _objection_reactions  # noqa: F401
@@ -42,3 +44,4 @@ def init_app(app: Flask) -> None:
     if "SubprocessorIn" not in api.spec.components.schemas:
         api.spec.components.schema("SubprocessorIn", schema=SubprocessorInSchema)
     app.after_request(commit_or_rollback)
+    register_job("idempotency_keys_expired", delete_expired)

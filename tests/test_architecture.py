@@ -20,7 +20,7 @@ PACKAGE = PROJECT_ROOT / "registry"
 LAYERS: list[set[str]] = [
     # The core every layer may use (the package itself only for PROJECT_ROOT at import time).
     {"", "clock", "errors", "types", "ids", "params", "pagination", "ratelimit", "extensions"}
-    | {"db", "events", "docs"},
+    | {"db", "events", "docs", "apidoc", "idempotency", "ratelimit_storage"},
     {"countries"},
     {"organisations", "auth"},
     {"audit"},

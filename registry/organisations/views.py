@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from registry.auth import requires
+from registry.idempotency import shows_secret_once
 from registry.organisations import service
 from registry.organisations.models import ApiToken, Organisation, OrgKind
 from registry.organisations.schemas import (
@@ -44,6 +45,7 @@ def list_organisations() -> Any:
 
 @bp.route("/organisations/<slug>/tokens", methods=["POST"])
 @requires("admin")
+@shows_secret_once("token")
 @bp.arguments(TokenCreateSchema)
 @bp.response(201, NewTokenSchema)
 def create_token(data: dict[str, Any], slug: str) -> dict[str, Any]:
