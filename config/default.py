@@ -36,9 +36,15 @@ NOTICE_LEASE_SECONDS = 300
 # Subscriptions.
 SUBSCRIPTION_CONFIRM_HOURS = 48
 SUBSCRIPTION_RESEND_MINUTES = 15
-# Rate-limit counters: memory:// counts per process; redis://host:6379 across workers and hosts.
-RATELIMIT_STORAGE_URI = "memory://"
+# Rate-limit counters: database:// in the registry's database, across every process and host;
+# redis://host:6379 in Redis; memory:// per process only (one worker, or tests).
+RATELIMIT_STORAGE_URI = "database://"
 SUBSCRIBE_RATE_LIMIT = "10 per hour"
+
+# Idempotency-Key: how long an answer can be replayed, and how long a claim on a key lasts
+# while its first request runs (a request that died frees its key after this).
+IDEMPOTENCY_TTL_HOURS = 24
+IDEMPOTENCY_LOCK_SECONDS = 60
 
 # How long a public list may be cached by a client or proxy.
 PUBLIC_MAX_AGE_SECONDS = 60

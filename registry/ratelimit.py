@@ -3,7 +3,8 @@
 Built on ``limits``, the engine of Flask-Limiter, and applied per view only: Flask-Limiter's
 app-wide hooks would cost every request (public list reads included) about a tenth of its
 time for the sake of one endpoint. Counters live where ``RATELIMIT_STORAGE_URI`` says:
-``memory://`` counts per process, ``redis://…`` across gunicorn workers and hosts.
+``database://`` (the default) in the registry's own database, across every process and host
+of a deployment (ratelimit_storage.py); ``redis://…`` in Redis; ``memory://`` per process.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from registry import ratelimit_storage  # noqa: F401  (registers database://)
 from registry.errors import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
