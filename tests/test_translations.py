@@ -46,9 +46,14 @@ def po_path(language: str) -> Path:
     return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
 
 
+def frozen(value: Any) -> Any:
+    """A plural's forms as a tuple: read_po gives tuples, read_mo lists."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def keys(catalog: Catalog) -> set[MessageKey]:
     """(msgctxt, msgid) of every message but the header; a plural's msgid is a tuple."""
-    return {(message.context, message.id) for message in catalog if message.id}
+    return {(message.context, frozen(message.id)) for message in catalog if message.id}
 
 
 def is_translated(message: Message) -> bool:
@@ -57,7 +62,11 @@ def is_translated(message: Message) -> bool:
 
 
 def translations(catalog: Catalog) -> dict[MessageKey, Any]:
-    return {(message.context, message.id): message.string for message in catalog if message.id}
+    return {
+        (message.context, frozen(message.id)): frozen(message.string)
+        for message in catalog
+        if message.id
+    }
 
 
 def test_every_dutch_message_is_translated_and_reviewed() -> None:

@@ -5,19 +5,21 @@ No database: the data file is read once, and every answer is a function of
 Art. 45 decision applies to this recipient) or ``third_country``. ``requires_consent`` follows
 the agreement: Art. 3.1 allows the EEA, Art. 3.3 allows adequacy except where the contract
 excludes a place (Quebec); everything else needs the controller's prior consent.
+
+Conditions and warnings are English strings; those the code writes are ``phrases.Phrase``s, so
+mail can read them in the reader's language (``phrases.translate``) while the API stays English.
 """
 
 from __future__ import annotations
 
 import functools
-import gettext
 from datetime import date, timedelta
 from typing import Any
 
-import pycountry
-
 from registry.countries import data, data_checks
 from registry.countries.data import AdequacyData, Decision, Territory
+from registry.countries.names import place_name
+from registry.countries.phrases import N_, Phrase, Place, Sentences
 from registry.errors import Invalid
 
 ZONE_EEA = "eea"
@@ -122,7 +124,7 @@ def _change_dates() -> tuple[date, ...]:
 def country_name(code: str, language: str) -> str:
     """The English or Dutch (or any pycountry language) name of a location code."""
     normalised = normalise(code)
-    return _name(normalised, language)
+    return place_name(normalised, language)
 
 
 # --- assessment -----------------------------------------------------------------------------
@@ -138,7 +140,9 @@ def _assess(code: str, at: date, dpf_certified: bool) -> dict[str, Any]:
     found: dict[str, Any] | None = None
 
     if territory is not None and not territory.confirmed:
-        warnings.append(f"Unconfirmed in the registry's data: {territory.note}")
+        warnings.append(
+            Phrase(N_("Unconfirmed in the registry's data: %(note)s"), note=territory.note)
+        )
 
     if _in_eea(adequacy, country, territory):
         zone = ZONE_EEA
@@ -153,8 +157,8 @@ def _assess(code: str, at: date, dpf_certified: bool) -> dict[str, Any]:
     return {
         "code": code,
         "country": country,
-        "name": _name(code, "en"),
-        "name_nl": _name(code, "nl"),
+        "name": place_name(code, "en"),
+        "name_nl": place_name(code, "nl"),
         "zone": zone,
         "adequacy": found,
         "requires_consent": zone == ZONE_THIRD_COUNTRY or exclusion is not None,
@@ -179,9 +183,14 @@ def _outside_eea(
     warnings = [*current.warnings, *_decision_warnings(current, at)]
     if current.requires_certification and not dpf_certified:
         conditions.append(
-            f"The recipient is not marked as certified under the "
-            f"{current.requires_certification}: prior consent is required "
-            "(agreement Art. 3.1)."
+            Phrase(
+                # Translators: the recipient is the sub-processor the data would go to.
+                N_(
+                    "The recipient is not marked as certified under the %(framework)s: "
+                    "prior consent is required (agreement Art. 3.1)."
+                ),
+                framework=current.requires_certification,
+            )
         )
         return ZONE_THIRD_COUNTRY, None, conditions, warnings
     return ZONE_ADEQUATE, _adequacy(current), conditions, warnings
@@ -192,15 +201,28 @@ def _decision_warnings(current: Decision, at: date) -> list[str]:
     warnings: list[str] = []
     if not current.confirmed:
         warnings.append(
-            f"Unconfirmed in the registry's data (verified "
-            f"{load().verified_on.isoformat()}): {current.decision}: {current.note}"
+            Phrase(
+                N_(
+                    "Unconfirmed in the registry's data (verified %(verified_on)s): "
+                    "%(decision)s: %(note)s"
+                ),
+                verified_on=load().verified_on,
+                decision=current.decision,
+                note=current.note,
+            )
         )
     warn_from = _expiry_warning_from(current)
     if warn_from is not None and at >= warn_from:
         warnings.append(
-            f"The adequacy decision {current.decision} for "
-            f"{_decision_name(current)} expires after {current.until}; "
-            "from then on transfers need prior consent unless it is renewed."
+            Phrase(
+                N_(
+                    "The adequacy decision %(decision)s for %(name)s expires after %(until)s; "
+                    "from then on transfers need prior consent unless it is renewed."
+                ),
+                decision=current.decision,
+                name=_decision_name(current),
+                until=current.until,
+            )
         )
     return warnings
 
@@ -255,23 +277,41 @@ def _expiry_warning_from(decision: Decision) -> date | None:
 
 
 def _no_decision_warning(decisions: tuple[Decision, ...], at: date) -> str:
-    parts = [f"No adequacy decision for {_decision_name(decisions[0])} is in force at this date."]
+    name = _decision_name(decisions[0])
+    parts = [Phrase(N_("No adequacy decision for %(name)s is in force at this date."), name=name)]
     ended = [d for d in decisions if d.until is not None and d.until < at]
     if ended:
         last = ended[-1]
-        assert last.until is not None
-        ended_by = f"; {last.ended_by}" if last.ended_by else ""
-        parts.append(f"{last.decision} applied until {last.until.isoformat()}{ended_by}.")
+        parts.append(
+            Phrase(
+                # Translators: a decision's number applied until a date; what ended it, e.g.
+                # "invalidated by the Court of Justice on 2020-07-16 (Schrems II, C-311/18)".
+                N_("%(decision)s applied until %(until)s; %(ended_by)s."),
+                decision=last.decision,
+                until=last.until,
+                ended_by=last.ended_by,
+            )
+            if last.ended_by
+            else Phrase(
+                N_("%(decision)s applied until %(until)s."),
+                decision=last.decision,
+                until=last.until,
+            )
+        )
     upcoming = [d for d in decisions if d.in_effect_from > at]
     if upcoming:
         parts.append(
-            f"{upcoming[0].decision} applies from {upcoming[0].in_effect_from.isoformat()}."
+            Phrase(
+                N_("%(decision)s applies from %(since)s."),
+                decision=upcoming[0].decision,
+                since=upcoming[0].in_effect_from,
+            )
         )
-    return " ".join(parts)
+    return Sentences(*parts)
 
 
 def _decision_name(decision: Decision) -> str:
-    return _name(decision.code, "en") if decision.code else decision.name or ""
+    return Place(decision.code) if decision.code else decision.name or ""
 
 
 def _adequacy(decision: Decision) -> dict[str, Any]:
@@ -301,7 +341,7 @@ def _table_row(decision: Decision) -> dict[str, Any]:
     if decision.code is None:
         name, name_nl = decision.name or "", decision.name_nl or ""
     else:
-        name, name_nl = _name(decision.code, "en"), _name(decision.code, "nl")
+        name, name_nl = place_name(decision.code, "en"), place_name(decision.code, "nl")
     return {
         "code": decision.code,
         "name": name,
@@ -321,8 +361,8 @@ def _territories(adequacy: AdequacyData, status: str) -> list[dict[str, Any]]:
     return [
         {
             "code": territory.code,
-            "name": _name(territory.code, "en"),
-            "name_nl": _name(territory.code, "nl"),
+            "name": place_name(territory.code, "en"),
+            "name_nl": place_name(territory.code, "nl"),
             "same_as": territory.same_as,
             "note": territory.note,
             "confirmed": territory.confirmed,
@@ -330,24 +370,3 @@ def _territories(adequacy: AdequacyData, status: str) -> list[dict[str, Any]]:
         for territory in sorted(adequacy.territories.values(), key=lambda t: t.code)
         if territory.status == status
     ]
-
-
-# --- names ----------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=8192)
-def _name(code: str, language: str) -> str:
-    """Name of a normalised code; pycountry's catalogues, never gettext.install()."""
-    if "-" in code:
-        subdivision = pycountry.subdivisions.get(code=code)
-        return str(_translation("iso3166-2", language).gettext(subdivision.name))
-    country = pycountry.countries.get(alpha_2=code)
-    assert country is not None, code  # normalised codes exist
-    # The common name ("South Korea", "Bolivia") reads better than the formal ISO one.
-    name = getattr(country, "common_name", None) or country.name
-    return str(_translation("iso3166-1", language).gettext(name))
-
-
-@functools.cache
-def _translation(domain: str, language: str) -> gettext.NullTranslations:
-    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)

@@ -16,6 +16,7 @@ from registry.countries.schemas import (
     AssessQuerySchema,
     AtQuerySchema,
 )
+from registry.errors import refusal
 
 CODE_PARAMETER = {
     "in": "path",
@@ -46,6 +47,7 @@ def get_adequacy(at: Any) -> dict[str, Any]:
 @bp.arguments(AssessQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, AssessmentSchema)
 @bp.alt_response(304, description="Not Modified (If-None-Match)")
+@refusal(bp, 422, "Not a location code we know, or `at` is not a date")
 def get_country(code: str, at: Any, dpf_certified: bool) -> dict[str, Any]:
     """Assess a location code at a date: its zone and whether consent is needed."""
     if not LOCATION_CODE.fullmatch(code):

@@ -9,15 +9,19 @@ Templates: ``registry/templates/email/<kind>/``, with the shared blocks in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+from flask_babel import force_locale, lazy_pgettext
+from flask_babel.speaklater import LazyString
 
 from registry.agreements.models import Agreement
 from registry.agreements.notifications import get_or_gone, to_controller, to_processor
 from registry.notifications.jobs import register_job
 from registry.notifications.kinds import Recipient, register_kind, shared
 from registry.notifications.models import Notice
-from registry.notifications.render import base_url, format_datetime, language_of
+from registry.notifications.render import base_url, format_datetime, language_of, personal_link
 from registry.objections import service
 from registry.objections.models import CONTROLLER, PROCESSOR, Objection, ObjectionMessage
 from registry.objections.service import (
@@ -29,23 +33,25 @@ from registry.objections.service import (
     OBJECTION_WITHDRAWN,
 )
 from registry.organisations.models import Organisation
-from registry.subprocessors.display import ACTIONS
+from registry.subprocessors.display import action_label
 from registry.subprocessors.models import Change
 
-OUTCOMES = {
-    "nl": {
-        "change_withdrawn": "de wijziging is ingetrokken",
-        "not_used_for_controller": "de sub-verwerker wordt niet ingezet voor uw gegevens",
-        "safeguards_agreed": "er zijn aanvullende waarborgen overeengekomen",
-        "agreement_terminated": "de verwerkersovereenkomst is beëindigd",
-    },
-    "en": {
-        "change_withdrawn": "the change is withdrawn",
-        "not_used_for_controller": "the sub-processor will not be used for your data",
-        "safeguards_agreed": "additional safeguards were agreed",
-        "agreement_terminated": "the data processing agreement is terminated",
-    },
+OUTCOMES: Mapping[str, LazyString] = {
+    "change_withdrawn": lazy_pgettext("objection outcome", "the change is withdrawn"),
+    "not_used_for_controller": lazy_pgettext(
+        "objection outcome", "the sub-processor will not be used for your data"
+    ),
+    "safeguards_agreed": lazy_pgettext("objection outcome", "additional safeguards were agreed"),
+    "agreement_terminated": lazy_pgettext(
+        "objection outcome", "the data processing agreement is terminated"
+    ),
 }
+
+
+def outcome_label(outcome: str, language: str) -> str:
+    """How an objection ended, as a clause: "the change is withdrawn"."""
+    with force_locale(language):
+        return str(OUTCOMES[outcome])
 
 
 # --- recipients ----------------------------------------------------------------------------
@@ -70,7 +76,7 @@ def _objection_facts(notice: Notice, language: str) -> dict[str, Any]:
         "controller": get_or_gone(Organisation, objection.controller_id).name,
         "agreement_reference": agreement.reference,
         "change_id": change.id,
-        "change_label": ACTIONS[language][change.action.value],
+        "change_label": action_label(change.action.value, language),
         "change_name": entry.get("name", ""),
         "effective_at": format_datetime(change.effective_at, language),
         "grounds": objection.grounds,
@@ -86,15 +92,17 @@ def _objection_facts(notice: Notice, language: str) -> dict[str, Any]:
 def objection_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
     language = language_of(recipient)
     facts = shared(notice, ("objection", language), lambda: _objection_facts(notice, language))
+    personal = personal_link(notice, recipient)
     context: dict[str, Any] = {
-        "objection": facts,
+        # A contact answers on its own page; the processor's staff work through the API.
+        "objection": {**facts, "url": f"{personal}#objection-{facts['id']}"} if personal else facts,
         # Only an agreement contact gets the footer naming its agreement.
         "agreement_reference": recipient.extra.get("agreement_reference"),
     }
     data = notice.data
     if "outcome" in data:
         context["outcome"] = data["outcome"]
-        context["outcome_label"] = OUTCOMES[language][data["outcome"]]
+        context["outcome_label"] = outcome_label(data["outcome"], language)
     if "message_id" in data:
         message: ObjectionMessage = get_or_gone(ObjectionMessage, data["message_id"])
         context["message"] = {

@@ -1,81 +1,72 @@
-"""An entry's fields as a reader of a notice sees them, and the locations that need consent."""
+"""An entry's fields as a reader of a notice sees them, and the locations that need consent.
+
+Every text comes from the gettext catalogs: the functions that take a ``language`` read their
+labels and country names in it, whatever locale the caller runs under.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import force_locale, gettext, lazy_pgettext
+from flask_babel.speaklater import LazyString
+
+from registry.countries.phrases import translate
 from registry.countries.service import assess, country_name
 from registry.notifications.render import format_date
 from registry.subprocessors.models import ENTRY_FIELDS
 
-LABELS = {
-    "nl": {
-        "name": "Naam",
-        "legal_name": "Statutaire naam",
-        "registration_number": "Registratienummer",
-        "country_of_incorporation": "Land van vestiging",
-        "website": "Website",
-        "purpose": "Doel van de verwerking",
-        "data_categories": "Categorieën persoonsgegevens",
-        "data_subject_categories": "Categorieën betrokkenen",
-        "locations": "Verwerkingslocaties",
-        "dpf_certified": "Gecertificeerd onder het EU-VS Data Privacy Framework",
-        "dpf_checked_on": "DPF-certificering gecontroleerd op",
-        "transfer_mechanism": "Doorgiftemechanisme",
-        "flowdown_signed_on": "Gelijke verplichtingen schriftelijk opgelegd op",
-    },
-    "en": {
-        "name": "Name",
-        "legal_name": "Legal name",
-        "registration_number": "Registration number",
-        "country_of_incorporation": "Country of incorporation",
-        "website": "Website",
-        "purpose": "Purpose of the processing",
-        "data_categories": "Categories of personal data",
-        "data_subject_categories": "Categories of data subjects",
-        "locations": "Processing locations",
-        "dpf_certified": "Certified under the EU-US Data Privacy Framework",
-        "dpf_checked_on": "DPF certification checked on",
-        "transfer_mechanism": "Transfer mechanism",
-        "flowdown_signed_on": "Same obligations imposed in writing on",
-    },
+LABELS: Mapping[str, LazyString] = {
+    "name": lazy_pgettext("sub-processor field", "Name"),
+    "legal_name": lazy_pgettext("sub-processor field", "Legal name"),
+    "registration_number": lazy_pgettext("sub-processor field", "Registration number"),
+    "country_of_incorporation": lazy_pgettext("sub-processor field", "Country of incorporation"),
+    "website": lazy_pgettext("sub-processor field", "Website"),
+    "purpose": lazy_pgettext("sub-processor field", "Purpose of the processing"),
+    "data_categories": lazy_pgettext("sub-processor field", "Categories of personal data"),
+    "data_subject_categories": lazy_pgettext("sub-processor field", "Categories of data subjects"),
+    "locations": lazy_pgettext("sub-processor field", "Processing locations"),
+    "dpf_certified": lazy_pgettext(
+        "sub-processor field", "Certified under the EU-US Data Privacy Framework"
+    ),
+    "dpf_checked_on": lazy_pgettext("sub-processor field", "DPF certification checked on"),
+    "transfer_mechanism": lazy_pgettext("sub-processor field", "Transfer mechanism"),
+    "flowdown_signed_on": lazy_pgettext(
+        "sub-processor field", "Same obligations imposed in writing on"
+    ),
 }
 
-ACTIONS = {
-    "nl": {
-        "add": "toevoeging van een sub-verwerker",
-        "update": "wijziging van een sub-verwerker",
-        "remove": "beëindiging van een sub-verwerker",
-        "replace": "vervanging van een sub-verwerker",
-    },
-    "en": {
-        "add": "addition of a sub-processor",
-        "update": "change to a sub-processor",
-        "remove": "removal of a sub-processor",
-        "replace": "replacement of a sub-processor",
-    },
+ACTIONS: Mapping[str, LazyString] = {
+    "add": lazy_pgettext("change", "addition of a sub-processor"),
+    "update": lazy_pgettext("change", "change to a sub-processor"),
+    "remove": lazy_pgettext("change", "removal of a sub-processor"),
+    "replace": lazy_pgettext("change", "replacement of a sub-processor"),
 }
 
-MECHANISMS = {
-    "nl": {
-        "adequacy": "adequaatheidsbesluit (art. 45 AVG)",
-        "scc": "standaardcontractbepalingen (art. 46 lid 2 onder c AVG, Besluit (EU) 2021/914)",
-        "bcr": "bindende bedrijfsvoorschriften (art. 47 AVG)",
-        "derogation": "uitzondering voor specifieke situaties (art. 49 AVG)",
-        "none": "geen (binnen de EER)",
-    },
-    "en": {
-        "adequacy": "adequacy decision (Art. 45 GDPR)",
-        "scc": "standard contractual clauses (Art. 46(2)(c) GDPR, Decision (EU) 2021/914)",
-        "bcr": "binding corporate rules (Art. 47 GDPR)",
-        "derogation": "derogation for a specific situation (Art. 49 GDPR)",
-        "none": "none (within the EEA)",
-    },
+MECHANISMS: Mapping[str, LazyString] = {
+    "adequacy": lazy_pgettext("transfer mechanism", "adequacy decision (Art. 45 GDPR)"),
+    "scc": lazy_pgettext(
+        "transfer mechanism",
+        "standard contractual clauses (Art. 46(2)(c) GDPR, Decision (EU) 2021/914)",
+    ),
+    "bcr": lazy_pgettext("transfer mechanism", "binding corporate rules (Art. 47 GDPR)"),
+    "derogation": lazy_pgettext(
+        "transfer mechanism", "derogation for a specific situation (Art. 49 GDPR)"
+    ),
+    "none": lazy_pgettext("transfer mechanism", "none (within the EEA)"),
 }
 
-YES_NO = {"nl": ("ja", "nee"), "en": ("yes", "no")}
+YES = lazy_pgettext("field value", "yes")
+NO = lazy_pgettext("field value", "no")
 EMPTY = "—"
+
+
+def action_label(action: str, language: str) -> str:
+    """What a change does, as a phrase: "addition of a sub-processor"."""
+    with force_locale(language):
+        return str(ACTIONS[action])
 
 
 # --- values as a reader sees them --------------------------------------------------------------
@@ -105,13 +96,14 @@ def display_value(field: str, value: Any, language: str) -> str:
         )
     if field == "country_of_incorporation":
         return country_label(str(value), language)
-    if field in ("dpf_checked_on", "flowdown_signed_on"):
-        return format_date(_as_date(value))
-    if field == "transfer_mechanism":
-        return MECHANISMS[language].get(str(value), str(value))
-    if isinstance(value, bool):
-        yes, no = YES_NO[language]
-        return yes if value else no
+    with force_locale(language):
+        if field in ("dpf_checked_on", "flowdown_signed_on"):
+            return format_date(_as_date(value))
+        if field == "transfer_mechanism":
+            mechanism = MECHANISMS.get(str(value))
+            return str(mechanism) if mechanism is not None else str(value)
+        if isinstance(value, bool):
+            return str(YES if value else NO)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
@@ -127,10 +119,12 @@ def field_rows(
         new = (after or {}).get(field)
         if old == new or (old in (None, "", []) and new in (None, "", [])):
             continue
+        with force_locale(language):
+            label = str(LABELS[field])
         rows.append(
             {
                 "field": field,
-                "label": LABELS[language][field],
+                "label": label,
                 "before": display_value(field, old, language),
                 "after": display_value(field, new, language),
             }
@@ -153,42 +147,28 @@ def consent_locations(
         if not assessment["requires_consent"]:
             continue
         name = country_name(location["code"], language)
+        with force_locale(language):
+            reasons = consent_reasons(assessment, name)
         needed.append(
             {
                 "code": location["code"],
                 "name": name,
                 "activities": list(location.get("activities") or []),
                 "zone": assessment["zone"],
-                "reasons": consent_reasons(assessment, name, language),
+                "reasons": reasons,
                 "new": location["code"] not in known,
             }
         )
     return needed
 
 
-def consent_reasons(assessment: dict[str, Any], name: str, language: str) -> list[str]:
-    """Why a location needs consent. English uses the assessment's own conditions; Dutch
-    says the same from its structured facts (the data file's texts are English)."""
-    if language == "en":
-        return list(assessment["conditions"]) or [
-            f"The European Commission has no adequacy decision in force for {name}."
-        ]
-    reasons = []
-    exclusion = assessment.get("contract_exclusion")
-    if assessment["zone"] == "third_country":
-        if assessment["conditions"]:
-            reasons.append(
-                "Het adequaatheidsbesluit geldt alleen voor ontvangers die onder het "
-                "EU-VS Data Privacy Framework zijn gecertificeerd; deze sub-verwerker is "
-                "niet als gecertificeerd aangemerkt."
-            )
-        elif exclusion is None:
-            reasons.append(
-                f"Voor {name} geldt geen adequaatheidsbesluit van de Europese Commissie."
-            )
-    if exclusion is not None:
-        reasons.append(
-            f"Artikel {exclusion['article']} van de verwerkersovereenkomst zondert {name} "
-            "uit van de landen waarnaar doorgifte zonder toestemming is toegestaan."
+def consent_reasons(assessment: dict[str, Any], name: str) -> list[str]:
+    """Why a location needs consent, in the current locale: the assessment's own conditions
+    (the contract's exclusion among them), or that no adequacy decision applies."""
+    if assessment["conditions"]:
+        return [translate(condition) for condition in assessment["conditions"]]
+    return [
+        gettext(
+            "The European Commission has no adequacy decision in force for %(name)s.", name=name
         )
-    return reasons
+    ]
