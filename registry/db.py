@@ -8,6 +8,9 @@ keeps cached public reads off the database.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -46,6 +49,23 @@ def _forget_write(session: Session) -> None:
 
 def dialect() -> str:
     return str(db.engine.dialect.name)
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """``with savepoint():`` around an insert a concurrent request can win (a unique key).
+
+    Catch ``IntegrityError`` outside it: only the insert is undone, and the request goes on to
+    answer as if it had come second. SQLite's driver opens a transaction only at the first
+    write, and a SAVEPOINT before that would commit on release: a write of nothing opens it.
+    """
+    if dialect() == "sqlite":
+        db.session.execute(text("UPDATE organisations SET id = id WHERE id = -1"))
+    with db.session.begin_nested():
+        yield
+    # Releasing the savepoint counts as a commit to the Session's events, which forgets the
+    # write (above); the request's own commit is still to come.
+    db.session.info["wrote"] = True
 
 
 def serialise_step(key: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -13,7 +14,22 @@ from registry.organisations.models import Organisation
 from registry.types import JSONType, UTCDateTime
 
 
+class AgreementStatus(enum.StrEnum):
+    """Where an agreement stands between its parties; derived, never stored."""
+
+    PENDING = "pending"  # recorded by the processor, not yet confirmed by the controller
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"  # the controller said it is not its agreement: ended, and gone
+    TERMINATED = "terminated"
+
+
 class Agreement(Model):
+    """A DPA as the processor records it; the controller confirms or declines it.
+
+    It binds the processor from the moment it is recorded (``service.in_force_at``): what the
+    processor owes a controller does not wait for the controller to answer.
+    """
+
     __tablename__ = "agreements"
     __table_args__ = (UniqueConstraint("processor_id", "reference"),)
 
@@ -28,12 +44,31 @@ class Agreement(Model):
     acknowledge_days: Mapped[int]
     consultation_days: Mapped[int]
     notify_emails: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Raised whenever the contacts change: the personal links of earlier notices stop working.
+    contacts_revision: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    # A declined agreement ends when it is declined (terminated_at too) and leaves the
+    # controller's view; the processor keeps it as history.
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
     # Ended agreements keep their history but receive no notices.
     terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     processor: Mapped[Organisation] = relationship(foreign_keys=[processor_id])
     controller: Mapped[Organisation] = relationship(foreign_keys=[controller_id])
+
+    @property
+    def status(self) -> AgreementStatus:
+        if self.declined_at is not None:
+            return AgreementStatus.DECLINED
+        if self.terminated_at is not None:
+            return AgreementStatus.TERMINATED
+        if self.confirmed_at is not None:
+            return AgreementStatus.CONFIRMED
+        return AgreementStatus.PENDING
 
     def objection_closes_at(self, announced_at: datetime) -> datetime:
         return announced_at + timedelta(days=self.objection_days)

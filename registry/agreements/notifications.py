@@ -1,4 +1,6 @@
-"""The notice kinds of agreements: a prior consent given or revoked, told to the processor.
+"""The notice kinds of agreements: an agreement recorded, told to the controller's own address
+(not to the contacts the processor named: they are the processor's word); the controller's
+confirmation or decline, and a prior consent given or revoked, told to the processor.
 
 ``contacts_of`` is every agreement's list of people to tell: the ``notify_emails`` of the
 agreement, in its language. The kinds of the domains above (objections) use it too, and
@@ -7,10 +9,16 @@ agreement, in its language. The kinds of the domains above (objections) use it t
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from registry.agreements.consents import CONSENT_GIVEN, CONSENT_REVOKED, subprocessor_name
 from registry.agreements.models import Agreement, Consent
+from registry.agreements.service import (
+    AGREEMENT_CONFIRMED,
+    AGREEMENT_DECLINED,
+    AGREEMENT_RECORDED,
+)
 from registry.countries.service import country_name
 from registry.extensions import db
 from registry.notifications.kinds import Recipient, organisation_recipient, register_kind
@@ -47,6 +55,17 @@ def to_processor(notice: Notice) -> list[Recipient]:
     return organisation_recipient(organisation_id=notice.processor_id)
 
 
+def to_controller_organisation(notice: Notice) -> list[Recipient]:
+    """The controller's own address, as it registered it, about the agreement in the notice."""
+    agreement: Agreement = get_or_gone(Agreement, notice.agreement_id)
+    if agreement.confirmed_at is not None or agreement.declined_at is not None:
+        return []  # answered before the mail went out: nothing is left to ask
+    return [
+        dataclasses.replace(recipient, agreement_id=agreement.id)
+        for recipient in organisation_recipient(organisation_id=agreement.controller_id)
+    ]
+
+
 def get_or_gone(model: Any, key: int | None) -> Any:
     """A row a notice names; one deleted since is an error of that notice, not a blank."""
     found = db.session.get(model, key) if key is not None else None
@@ -76,5 +95,31 @@ def consent_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
     }
 
 
+def agreement_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
+    language = language_of(recipient)
+    agreement: Agreement = get_or_gone(Agreement, notice.agreement_id)
+    url = f"{base_url()}/api/v1/agreements/{agreement.id}"
+    return {
+        "agreement": {
+            "reference": agreement.reference,
+            "controller": get_or_gone(Organisation, agreement.controller_id).name,
+            "signed_on": agreement.signed_on,
+            "recorded_at": format_datetime(agreement.created_at, language),
+            "confirmed_at": format_datetime(agreement.confirmed_at, language),
+            "declined_at": format_datetime(agreement.declined_at, language),
+            "decline_reason": agreement.decline_reason,
+            "notice_days": agreement.notice_days,
+            "objection_days": agreement.objection_days,
+            "notify_emails": ", ".join(agreement.notify_emails),
+            "url": url,
+            "confirm_url": f"{url}/confirm",
+            "decline_url": f"{url}/decline",
+        }
+    }
+
+
 for _kind in (CONSENT_GIVEN, CONSENT_REVOKED):
     register_kind(_kind, recipients=to_processor, context=consent_context)
+register_kind(AGREEMENT_RECORDED, recipients=to_controller_organisation, context=agreement_context)
+for _kind in (AGREEMENT_CONFIRMED, AGREEMENT_DECLINED):
+    register_kind(_kind, recipients=to_processor, context=agreement_context)

@@ -10,8 +10,10 @@ from sqlalchemy import Select, select
 from registry.agreements import service
 from registry.agreements.models import Agreement
 from registry.agreements.notifications import contacts_of
-from registry.audit.signals import readable_processors
+from registry.audit.signals import readable_agreements, readable_processors
+from registry.extensions import db
 from registry.notifications.kinds import Recipient
+from registry.notifications.signals import contact_addresses
 from registry.subprocessors.models import Change
 from registry.subprocessors.signals import change_audience, notice_days_required
 
@@ -36,5 +38,23 @@ def agreement_contacts(_sender: Any, *, change: Change, at: datetime) -> list[Re
 
 @readable_processors.connect
 def processors_of_controller(_sender: Any, *, controller_id: int) -> Select[Any]:
-    """A controller reads the list changes of every processor it has an agreement with."""
-    return select(Agreement.processor_id).where(Agreement.controller_id == controller_id)
+    """A controller reads the list changes of every processor it has confirmed an agreement
+    with; recording one does not put a processor into the controller's trail."""
+    return select(Agreement.processor_id).where(
+        Agreement.id.in_(service.readable_by_controller(controller_id=controller_id))
+    )
+
+
+@readable_agreements.connect
+def confirmed_agreements(_sender: Any, *, controller_id: int) -> Select[Any]:
+    """The events of an agreement reach the controller's trail once it has confirmed it."""
+    return service.readable_by_controller(controller_id=controller_id)
+
+
+@contact_addresses.connect
+def agreement_contact_addresses(_sender: Any, *, processor_id: int) -> set[str]:
+    """The addresses named in any of the processor's agreements (whose suppressions it sees)."""
+    named = db.session.scalars(
+        select(Agreement.notify_emails).where(Agreement.processor_id == processor_id)
+    )
+    return {email.lower() for emails in named for email in emails or []}

@@ -4,13 +4,19 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from registry.organisations.schemas import LANGUAGE, SLUG
+from registry.agreements.models import AgreementStatus
+from registry.notifications.deliveries import failing_contacts
+from registry.notifications.schemas import FailingContactSchema
+from registry.organisations.addresses import EmailAddress
+from registry.organisations.schemas import EMAIL_SIZE, LANGUAGE, SLUG, SLUG_SIZE
 
 DAYS = validate.Range(min=0, max=365)
 
 
 class AgreementInSchema(Schema):
-    controller = fields.String(required=True, validate=SLUG, metadata={"description": "slug"})
+    controller = fields.String(
+        required=True, validate=[SLUG_SIZE, SLUG], metadata={"description": "slug"}
+    )
     reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
     signed_on = fields.Date(required=True)
     language = fields.String(load_default="nl", validate=LANGUAGE)
@@ -23,7 +29,7 @@ class AgreementInSchema(Schema):
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=365), strict=True
     )
     notify_emails = fields.List(
-        fields.Email(),
+        EmailAddress(validate=EMAIL_SIZE),
         required=True,
         validate=validate.Length(min=1, max=20, error="Give 1 to 20 addresses."),
     )
@@ -44,6 +50,13 @@ class PartySchema(Schema):
     name = fields.String()
 
 
+class _FailingContacts(fields.Nested):
+    """Read from the outbox when the agreement is shown."""
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return failing_contacts(agreement_id=obj.id, emails=obj.notify_emails)
+
+
 class AgreementSchema(Schema):
     id = fields.Integer()
     processor = fields.Nested(PartySchema)
@@ -56,8 +69,41 @@ class AgreementSchema(Schema):
     acknowledge_days = fields.Integer()
     consultation_days = fields.Integer()
     notify_emails = fields.List(fields.String())
+    failing_contacts = _FailingContacts(
+        FailingContactSchema,
+        many=True,
+        dump_only=True,
+        metadata={
+            "description": "Contacts whose last contractual notice under this agreement failed "
+            "(failed: being retried; dead: given up), with the error and when"
+        },
+    )
+    status = fields.Enum(
+        AgreementStatus,
+        by_value=True,
+        metadata={
+            "description": "pending until the controller confirms it (in force meanwhile); "
+            "confirmed; declined by the controller (ended); terminated"
+        },
+    )
     created_at = fields.DateTime()
+    confirmed_at = fields.DateTime(allow_none=True)
+    declined_at = fields.DateTime(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
     terminated_at = fields.DateTime(allow_none=True)
+
+
+class AgreementQuerySchema(Schema):
+    status = fields.Enum(AgreementStatus, by_value=True, load_default=None)
+
+
+class DeclineSchema(Schema):
+    reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Why, for the processor (optional)"},
+    )
 
 
 class TransferSchema(Schema):

@@ -1,4 +1,5 @@
-"""Agreements: recorded by the processor, readable by both parties and no one else."""
+"""Agreements: recorded by the processor, confirmed or declined by the controller, readable by
+both parties and no one else."""
 
 from __future__ import annotations
 
@@ -14,8 +15,15 @@ from registry.agreements.consent_schemas import (
     ConsentSchema,
 )
 from registry.agreements.models import Agreement, Consent
-from registry.agreements.schemas import AgreementInSchema, AgreementSchema, TransfersSchema
+from registry.agreements.schemas import (
+    AgreementInSchema,
+    AgreementQuerySchema,
+    AgreementSchema,
+    DeclineSchema,
+    TransfersSchema,
+)
 from registry.auth import current_org, requires
+from registry.errors import refusal
 from registry.pagination import MAX_OFFSET, MAX_PAGE_SIZE, PAGE_SIZE, paginated
 from registry.params import parse_at
 from registry.subprocessors.schemas import AtQuerySchema
@@ -29,8 +37,10 @@ bp = Blueprint(
 @requires("processor")
 @bp.arguments(AgreementInSchema)
 @bp.response(201, AgreementSchema)
+@refusal(bp, 409, "You have an agreement with this reference already")
+@refusal(bp, 422, "Invalid input, no such controller, or objection_days over notice_days")
 def record_agreement(data: dict[str, Any]) -> Agreement:
-    """Record a signed agreement with a controller."""
+    """Record a signed agreement with a controller, pending until the controller confirms it."""
     return service.record_agreement(
         processor=current_org(), controller_slug=data.pop("controller"), **data
     )
@@ -38,16 +48,41 @@ def record_agreement(data: dict[str, Any]) -> Agreement:
 
 @bp.route("/agreements", methods=["GET"])
 @requires("processor", "controller")
+@bp.arguments(AgreementQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, AgreementSchema(many=True))
 @paginated(bp)
-def list_agreements() -> Any:
+def list_agreements(status: Any) -> Any:
     """List the agreements you are a party to."""
-    return service.agreements_of(current_org())
+    return service.agreements_of(current_org(), status=status)
+
+
+@bp.route("/agreements/<int:agreement_id>/confirm", methods=["POST"])
+@requires("controller")
+@bp.response(200, AgreementSchema)
+@refusal(bp, 404, "No agreement of yours with this id")
+@refusal(bp, 409, "The agreement is not pending: confirmed, declined or ended already")
+def confirm_agreement(agreement_id: int) -> Agreement:
+    """Confirm a pending agreement a processor recorded with you."""
+    return service.confirm_agreement(controller=current_org(), agreement_id=agreement_id)
+
+
+@bp.route("/agreements/<int:agreement_id>/decline", methods=["POST"])
+@requires("controller")
+@bp.arguments(DeclineSchema, required=False)
+@bp.response(200, AgreementSchema)
+@refusal(bp, 404, "No agreement of yours with this id")
+@refusal(bp, 409, "The agreement is not pending: confirmed, declined or ended already")
+def decline_agreement(data: dict[str, Any], agreement_id: int) -> Agreement:
+    """Decline a pending agreement that is not yours; it ends now."""
+    return service.decline_agreement(
+        controller=current_org(), agreement_id=agreement_id, reason=data.get("reason")
+    )
 
 
 @bp.route("/agreements/<int:agreement_id>", methods=["GET"])
 @requires("processor", "controller")
 @bp.response(200, AgreementSchema)
+@refusal(bp, 404, "No agreement you are a party to with this id")
 def get_agreement(agreement_id: int) -> Agreement:
     """Show one agreement you are a party to."""
     return service.get_for_party_or_404(agreement_id=agreement_id, organisation=current_org())
@@ -57,6 +92,8 @@ def get_agreement(agreement_id: int) -> Agreement:
 @requires("processor", "controller")
 @bp.arguments(AtQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, TransfersSchema)
+@refusal(bp, 404, "No agreement you are a party to with this id")
+@refusal(bp, 422, "`at` is not a date or an RFC 3339 time with offset")
 def list_transfers(agreement_id: int, at: str | None) -> dict[str, Any]:
     """Show every sub-processor location as it applies to this controller (Art. 3.1)."""
     agreement = service.get_for_party_or_404(agreement_id=agreement_id, organisation=current_org())
@@ -70,6 +107,14 @@ def list_transfers(agreement_id: int, at: str | None) -> dict[str, Any]:
 @requires("controller")
 @bp.arguments(ConsentInSchema)
 @bp.response(201, ConsentSchema)
+@refusal(bp, 404, "No agreement of yours with this id")
+@refusal(bp, 409, "The agreement has ended, or this consent is given already")
+@refusal(
+    bp,
+    422,
+    "Invalid input, an unknown location, a location that needs no consent, or a "
+    "sub-processor not on the processor's list",
+)
 def give_consent(data: dict[str, Any], agreement_id: int) -> Consent:
     """Give prior consent for a location outside the EEA without adequacy."""
     return consents.give_consent(controller=current_org(), agreement_id=agreement_id, **data)
@@ -80,6 +125,7 @@ def give_consent(data: dict[str, Any], agreement_id: int) -> Consent:
 @bp.arguments(ConsentQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, ConsentSchema(many=True))
 @paginated(bp)
+@refusal(bp, 404, "No agreement you are a party to with this id")
 def list_consents(agreement_id: int, active: bool | None) -> Any:
     """List the consents given under an agreement, newest first."""
     return consents.consents_of(
@@ -90,6 +136,8 @@ def list_consents(agreement_id: int, active: bool | None) -> Any:
 @bp.route("/agreements/<int:agreement_id>/consents/<int:consent_id>", methods=["DELETE"])
 @requires("controller")
 @bp.response(200, ConsentSchema)
+@refusal(bp, 404, "No agreement of yours with this id, or no such consent in it")
+@refusal(bp, 409, "The consent is revoked already")
 def revoke_consent(agreement_id: int, consent_id: int) -> Consent:
     """Revoke a consent from now on."""
     return consents.revoke_consent(
@@ -102,6 +150,7 @@ def revoke_consent(agreement_id: int, consent_id: int) -> Consent:
 @bp.arguments(AtQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, AgreementTransfersSchema(many=True))
 @bp.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+@refusal(bp, 422, "`at` is not a date or an RFC 3339 time with offset")
 def transfers_overview(at: str | None, pagination_parameters: Any) -> list[dict[str, Any]]:
     """Show, per active agreement, the counts by status and the transfers that are blocked."""
     processor, moment = current_org(), parse_at(at)

@@ -25,6 +25,8 @@ class AuditEvent(Model):
     actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     actor_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     actor_token_name: Mapped[str | None] = mapped_column(String(100))
+    # An agreement contact acting through the personal link in a notice (its address).
+    actor_contact: Mapped[str | None] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[int]

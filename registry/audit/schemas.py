@@ -41,6 +41,10 @@ class ActorSchema(Schema):
     )
     organisation_name = fields.String(allow_none=True)
     token_name = fields.String(allow_none=True)
+    contact = fields.String(
+        allow_none=True,
+        metadata={"description": "the agreement contact who acted through a notice's link"},
+    )
 
 
 class AuditEventSchema(Schema):
@@ -62,6 +66,7 @@ class AuditEventSchema(Schema):
                 "organisation": organisation.slug if organisation else None,
                 "organisation_name": organisation.name if organisation else None,
                 "token_name": event.actor_token_name,
+                "contact": event.actor_contact,
             }
         )
 

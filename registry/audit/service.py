@@ -8,8 +8,8 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from registry import clock
 from registry.audit.models import AuditEvent
-from registry.audit.signals import readable_processors
-from registry.auth import request_token
+from registry.audit.signals import readable_agreements, readable_processors
+from registry.auth import request_contact, request_token
 from registry.errors import NotFound
 from registry.events import answers
 from registry.extensions import db
@@ -35,11 +35,14 @@ def record(
     agreement_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add an event for the current actor (the request's token, or the system)."""
+    """Add an event for the current actor: the request's token, a contact acting through a
+    notice's link, or the system."""
     token = request_token()
+    contact = request_contact()
     event = AuditEvent(
         occurred_at=clock.now(),
-        actor_org_id=token.organisation_id if token is not None else None,
+        actor_org_id=token.organisation_id if token is not None else contact and contact[0],
+        actor_contact=contact[1] if contact is not None else None,
         actor_token_id=token.id if token is not None else None,
         actor_token_name=token.name if token is not None else None,
         action=action,
@@ -78,8 +81,9 @@ def record_on_agreement(
 
 
 def _visible_to(organisation: Organisation) -> ColumnElement[bool]:
-    """A processor: every event of its own. A controller: the events concerning it, and the
-    changes of the processors it has an agreement with."""
+    """A processor: every event of its own. A controller: the events concerning it, of the
+    agreements it has confirmed (a processor cannot write into a controller's trail by
+    naming it), whatever its own people did, and the changes of its processors."""
     own = as_party(
         organisation,
         processor_column=AuditEvent.processor_id,
@@ -87,13 +91,24 @@ def _visible_to(organisation: Organisation) -> ColumnElement[bool]:
     )
     if organisation.kind is OrgKind.PROCESSOR:
         return own
-    readable = [
-        AuditEvent.processor_id.in_(processors)
-        for processors in answers(readable_processors, controller_id=organisation.id)
+    agreements = [
+        AuditEvent.agreement_id.in_(readable)
+        for readable in answers(readable_agreements, controller_id=organisation.id)
+    ]
+    processors = [
+        AuditEvent.processor_id.in_(readable)
+        for readable in answers(readable_processors, controller_id=organisation.id)
     ]
     return or_(
-        own,
-        and_(AuditEvent.object_type == "change", or_(*readable)),
+        and_(
+            own,
+            or_(
+                AuditEvent.agreement_id.is_(None),
+                AuditEvent.actor_org_id == organisation.id,
+                *agreements,
+            ),
+        ),
+        and_(AuditEvent.object_type == "change", or_(*processors)),
     )
 
 

@@ -11,6 +11,7 @@ from registry.audit import service
 from registry.audit.models import AuditEvent
 from registry.audit.schemas import AuditEventSchema, AuditQuerySchema
 from registry.auth import current_org, requires
+from registry.errors import refusal
 from registry.pagination import paginated
 
 bp = Blueprint(
@@ -34,6 +35,7 @@ def list_audit_events(**filters: Any) -> Any:
 @bp.route("/audit-events/<int:event_id>", methods=["GET"])
 @requires("processor", "controller")
 @bp.response(200, AuditEventSchema)
+@refusal(bp, 404, "No audit event visible to you with this id")
 def get_audit_event(event_id: int) -> AuditEvent:
     """Show one audit event visible to you."""
     return service.get_for_party_or_404(event_id=event_id, organisation=current_org())

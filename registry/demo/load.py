@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from registry import clock
 from registry.agreements import service as agreements
+from registry.agreements.models import Agreement
 from registry.countries import service as countries
 from registry.demo.data import (
     AGREEMENTS,
@@ -30,6 +31,7 @@ from registry.demo.data import (
 )
 from registry.extensions import db
 from registry.notifications import expansion
+from registry.notifications.models import Notice
 from registry.organisations import service as organisations
 from registry.organisations.models import Organisation
 from registry.subprocessors import service as subprocessors
@@ -223,7 +225,21 @@ def _record_agreements(processor: Organisation, *, signed: datetime) -> None:
             continue
         moment = signed + timedelta(days=7 * index, hours=10)
         with clock.freeze(moment):
-            agreements.record_agreement(processor=processor, signed_on=moment.date(), **terms)
+            agreement = agreements.record_agreement(
+                processor=processor, signed_on=moment.date(), **terms
+            )
+        with clock.freeze(moment + timedelta(days=1)):
+            agreements.confirm_agreement(controller=agreement.controller, agreement_id=agreement.id)
+        _told_long_ago(agreement)
+
+
+def _told_long_ago(agreement: Agreement) -> None:
+    """The parties settled this agreement months ago: its mails are not news to anyone today."""
+    db.session.execute(
+        update(Notice)
+        .where(Notice.agreement_id == agreement.id, Notice.expanded_at.is_(None))
+        .values(expanded_at=Notice.created_at)
+    )
 
 
 def _announce_future_change(processor: Organisation, now: datetime) -> Change:

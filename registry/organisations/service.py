@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.exc import IntegrityError
 
 from registry import clock
 from registry.auth import generate_secret, hash_secret
+from registry.db import savepoint
 from registry.errors import Conflict, NotFound
 from registry.extensions import db
 from registry.organisations.models import ApiToken, Organisation, OrgKind
@@ -23,10 +25,9 @@ def create_organisation(
     language: str = "nl",
     website: str | None = None,
 ) -> Organisation:
+    """Register an organisation; a slug taken already, even a moment ago, is 409."""
     if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
-        raise Conflict(
-            f"An organisation with slug '{slug}' exists already.", errors={"slug": ["taken"]}
-        )
+        raise _slug_taken(slug)
     organisation = Organisation(
         slug=slug,
         name=name,
@@ -36,9 +37,21 @@ def create_organisation(
         language=language,
         website=website,
     )
-    db.session.add(organisation)
-    db.session.flush()
+    try:
+        # Two requests for one slug both pass the check above; the unique index decides.
+        with savepoint():
+            db.session.add(organisation)
+    except IntegrityError:
+        if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is None:
+            raise
+        raise _slug_taken(slug) from None
     return organisation
+
+
+def _slug_taken(slug: str) -> Conflict:
+    return Conflict(
+        f"An organisation with slug '{slug}' exists already.", errors={"slug": ["taken"]}
+    )
 
 
 def get_by_slug_or_404(slug: str, *, kind: OrgKind | None = None) -> Organisation:

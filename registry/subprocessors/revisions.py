@@ -1,10 +1,11 @@
 """Each processor's list revision, as the public read path needs it.
 
 The revision is bumped on every write to a processor's list and is part of the ETag of
-its public documents. A web process keeps its copy for LIST_REVISION_TTL_SECONDS, so a
-public read that hits the cached body or answers 304 touches no database at all; a write
-in this process drops the copy at once, one in another process is seen within the TTL
-(well inside the Cache-Control max-age clients may already rely on).
+its public documents, so no two states of a list share a revision. A web process keeps its
+copy for LIST_REVISION_TTL_SECONDS, so a public read that hits the cached body or answers
+304 touches no database at all; a write in this process drops the copy at once, one in
+another process is seen within the TTL (well inside the Cache-Control max-age clients may
+already rely on).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from registry.errors import NotFound
 from registry.extensions import db
@@ -52,6 +53,18 @@ def published_processor(slug: str) -> PublishedProcessor:
 
 
 def bump(processor: Organisation) -> None:
-    """Mark the processor's list as written: new ETags for all its documents."""
-    processor.list_revision += 1
+    """Mark the processor's list as written: a new revision, so new ETags for its documents.
+
+    A write calls this first. The revision is raised in the database, never from a copy read
+    earlier, and the UPDATE holds the processor's row until the transaction ends: concurrent
+    writes to one list are decided one after the other, each on what the one before it
+    committed (on SQLite the UPDATE takes the database's write lock, which does the same).
+    """
+    db.session.execute(
+        update(Organisation)
+        .where(Organisation.id == processor.id)
+        .values(list_revision=Organisation.list_revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(processor, ["list_revision"])
     _copies().pop(processor.slug, None)

@@ -103,8 +103,9 @@ def changes_query(*, processor_id: int, status: ChangeStatus | None = None) -> S
     return statement.order_by(Change.effective_at.desc(), Change.id.desc())
 
 
-def get_change_or_404(*, processor_id: int, change_id: int) -> Change:
-    change = db.session.get(Change, change_id)
+def get_change_or_404(*, processor_id: int, change_id: int, fresh: bool = False) -> Change:
+    """One change of the processor; ``fresh`` reads it again rather than trust a loaded copy."""
+    change = db.session.get(Change, change_id, populate_existing=fresh)
     if change is None or change.processor_id != processor_id:
         raise NotFound(f"No change {change_id} of this processor.")
     return change
@@ -160,6 +161,7 @@ def announce_change(
 ) -> Change:
     """Announce an intended change; its versions are written now and apply from effective_at."""
     action = ChangeAction(action)
+    revisions.bump(processor)  # first: concurrent writes to this list wait here for this one
     announced_at = clock.now()
     effective_at = _allowed_effective_at(processor, announced_at, effective_at)
     _check_shape(action, subprocessor_id, subprocessor)
@@ -179,7 +181,6 @@ def announce_change(
         _write_successor(processor, change, subprocessor_id, subprocessor)
     db.session.add(change)
     db.session.flush()
-    revisions.bump(processor)
     audit.record(
         action="change.announced",
         object_type="change",
@@ -236,7 +237,8 @@ def _write_successor(
 
 def withdraw_change(*, processor: Organisation, change_id: int, reason: str) -> Change:
     """Withdraw an announced change before it takes effect; its future versions disappear."""
-    change = get_change_or_404(processor_id=processor.id, change_id=change_id)
+    revisions.bump(processor)  # first: a concurrent withdrawal of this change waits, then sees it
+    change = get_change_or_404(processor_id=processor.id, change_id=change_id, fresh=True)
     if not change.can_withdraw():
         raise Conflict(
             f"Change {change.id} is {change.status.value}; only an announced change can be "
@@ -254,7 +256,6 @@ def withdraw_change(*, processor: Organisation, change_id: int, reason: str) -> 
             closed.valid_to = None
     change.withdrawn_at = clock.now()
     change.withdraw_reason = reason
-    revisions.bump(processor)
     db.session.flush()
     change_withdrawn.send(change=change, reason=reason)
     audit.record(
@@ -335,14 +336,6 @@ def _open_version(
     )
     if owner != processor.id:
         raise Invalid("subprocessor_id", f"No sub-processor {subprocessor_id} on this list.")
-    current = db.session.scalar(
-        select(SubprocessorVersion).where(
-            SubprocessorVersion.subprocessor_id == subprocessor_id,
-            SubprocessorVersion.valid_to.is_(None),
-        )
-    )
-    if current is None:
-        raise Conflict(f"Sub-processor {subprocessor_id} is removed from the list already.")
     pending = db.session.scalar(
         select(Change.id).where(
             Change.withdrawn_at.is_(None),
@@ -352,9 +345,27 @@ def _open_version(
             ),
         )
     )
-    if pending is not None or current.valid_from >= effective_at:
+    if pending is not None:
         raise Conflict(
             f"Change {pending} is already announced for sub-processor {subprocessor_id}; "
-            "withdraw it before announcing another."
+            "withdraw it before announcing another.",
+            state=ChangeStatus.ANNOUNCED.value,
+            change_id=pending,
+        )
+    current = db.session.scalar(
+        select(SubprocessorVersion).where(
+            SubprocessorVersion.subprocessor_id == subprocessor_id,
+            SubprocessorVersion.valid_to.is_(None),
+        )
+    )
+    if current is None:
+        raise Conflict(
+            f"Sub-processor {subprocessor_id} is removed from the list already.", state="removed"
+        )
+    if current.valid_from >= effective_at:
+        raise Conflict(
+            f"Sub-processor {subprocessor_id} changed at {current.valid_from.isoformat()}; "
+            "a change to it must take effect after that.",
+            state=ChangeStatus.EFFECTIVE.value,
         )
     return current

@@ -22,8 +22,11 @@ def actions(listed: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
 
 
 @pytest.fixture
-def history(world: World, objection: dict[str, Any], client: FlaskClient) -> dict[str, Any]:
-    """Zeewolde objects and consents; Acme objects too; the other processor announces."""
+def history(
+    confirmed: None, world: World, objection: dict[str, Any], client: FlaskClient
+) -> dict[str, Any]:
+    """The controllers confirmed their agreements; Zeewolde objects and consents; Acme objects
+    too; the other processor announces."""
     client.post(
         f"/api/v1/objections/{objection['id']}/acknowledge", headers=world.processor.headers
     )
@@ -48,6 +51,8 @@ def test_the_processor_sees_every_event_of_its_own(
     assert actions(events(client, world.processor)) == [
         ("agreement.recorded", "zeewolde"),
         ("agreement.recorded", "acme"),
+        ("agreement.confirmed", "zeewolde"),
+        ("agreement.confirmed", "acme"),
         ("change.announced", None),
         ("objection.filed", "zeewolde"),
         ("objection.acknowledged", "zeewolde"),
@@ -62,6 +67,7 @@ def test_a_controller_sees_its_own_events_and_its_processors_changes(
 ) -> None:
     assert actions(events(client, world.controller)) == [
         ("agreement.recorded", "zeewolde"),
+        ("agreement.confirmed", "zeewolde"),
         ("change.announced", None),
         ("objection.filed", "zeewolde"),
         ("objection.acknowledged", "zeewolde"),
@@ -70,15 +76,21 @@ def test_a_controller_sees_its_own_events_and_its_processors_changes(
     ]
     assert actions(events(client, world.other)) == [
         ("agreement.recorded", "acme"),
+        ("agreement.confirmed", "acme"),
         ("change.announced", None),
         ("objection.filed", "acme"),
     ]
     # The stranger's processor is the other one: only its own agreement and that change.
     stranger = events(client, world.stranger)
-    assert actions(stranger) == [("agreement.recorded", "stranger"), ("change.announced", None)]
+    assert actions(stranger) == [
+        ("agreement.recorded", "stranger"),
+        ("agreement.confirmed", "stranger"),
+        ("change.announced", None),
+    ]
     assert {e["processor"] for e in stranger} == {"othervoice"}
     assert actions(events(client, world.other_processor)) == [
         ("agreement.recorded", "stranger"),
+        ("agreement.confirmed", "stranger"),
         ("change.announced", None),
     ]
 
@@ -93,6 +105,7 @@ def test_an_event_names_who_did_what_to_which_object(
         "organisation": "zeewolde",
         "organisation_name": "Gemeente Zeewolde",
         "token_name": "zeewolde test token",
+        "contact": None,  # set when a contact acts through a notice's link
     }
     assert (event["object_type"], event["object_id"]) == ("objection", history["objection"]["id"])
     assert event["agreement_id"] == world.agreement_id

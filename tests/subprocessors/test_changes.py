@@ -155,24 +155,46 @@ def test_second_pending_change_for_one_subprocessor_is_conflict(
         client, processor, action="add", subprocessor=EntryFactory(), effective_at=NOW.isoformat()
     )
     sp = added["subprocessor_id"]
-    announce(
+    removal = announce(
         client,
         processor,
         action="remove",
         subprocessor_id=sp,
         effective_at=(NOW + timedelta(days=5)).isoformat(),
     )
-    second = client.post(
-        "/api/v1/processors/ipvoice/changes",
-        json={
-            "action": "update",
-            "subprocessor_id": sp,
-            "subprocessor": {"purpose": "Other purpose"},
-            "reason": "Another change",
-        },
-        headers=processor.headers,
+    for body in (
+        {"action": "update", "subprocessor": {"purpose": "Other purpose"}},
+        {"action": "replace", "subprocessor": EntryFactory(name="Southhosting")},
+        {"action": "remove"},
+    ):
+        second = client.post(
+            "/api/v1/processors/ipvoice/changes",
+            json={**body, "subprocessor_id": sp, "reason": "Another change"},
+            headers=processor.headers,
+        )
+        assert second.status_code == 409
+        assert second.json["state"] == "announced"
+        assert second.json["change_id"] == removal["id"]
+        assert f"Change {removal['id']} is already announced" in second.json["detail"]
+
+
+def test_a_change_is_withdrawn_once(client: FlaskClient, processor: Party) -> None:
+    added = announce(
+        client, processor, action="add", subprocessor=EntryFactory(), effective_at=NOW.isoformat()
     )
-    assert second.status_code == 409
+    removal = announce(
+        client,
+        processor,
+        action="remove",
+        subprocessor_id=added["subprocessor_id"],
+        effective_at=(NOW + timedelta(days=5)).isoformat(),
+    )
+    path = f"/api/v1/processors/ipvoice/changes/{removal['id']}/withdraw"
+    first = client.post(path, json={"reason": "Kept"}, headers=processor.headers)
+    assert first.status_code == 200
+    again = client.post(path, json={"reason": "Kept"}, headers=processor.headers)
+    assert again.status_code == 409
+    assert again.json["state"] == "withdrawn"
 
 
 def test_changes_are_listed_by_status(client: FlaskClient, processor: Party) -> None:

@@ -53,3 +53,28 @@ def test_local_write_is_seen_at_once_whatever_the_ttl(
     )
     assert response.status_code == 201
     assert client.get("/api/v1/processors/ipvoice/subprocessors").headers["ETag"] != first
+
+
+def test_every_write_is_a_new_revision_and_a_new_etag(
+    app: Flask, client: FlaskClient, processor: Party
+) -> None:
+    app.config["LIST_REVISION_TTL_SECONDS"] = 3600
+    organisation = processor.organisation
+    start = organisation.list_revision
+    etags = {client.get("/api/v1/processors/ipvoice/subprocessors").headers["ETag"]}
+    for name in ("Alpha", "Bravo", "Charlie"):
+        response = client.post(
+            "/api/v1/processors/ipvoice/changes",
+            json={
+                "action": "add",
+                "reason": "New host",
+                "subprocessor": EntryFactory(name=name),
+                "effective_at": (NOW + timedelta(days=2)).isoformat(),
+            },
+            headers=processor.headers,
+        )
+        assert response.status_code == 201
+        etags.add(client.get("/api/v1/processors/ipvoice/subprocessors").headers["ETag"])
+    db.session.expire_all()
+    assert db.session.get(Organisation, organisation.id).list_revision == start + 3  # type: ignore[union-attr]
+    assert len(etags) == 4
