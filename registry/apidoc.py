@@ -33,5 +33,7 @@ class IdempotencyKeyDoc(BasePlugin):
                 continue
             operation.setdefault("parameters", []).append(dict(self.PARAMETER))
             responses = operation.setdefault("responses", {})
-            responses.setdefault("409", "CONFLICT")
-            responses.setdefault("422", "UNPROCESSABLE_ENTITY")
+            for status, name in ((409, "CONFLICT"), (422, "UNPROCESSABLE_ENTITY")):
+                # An operation's own declaration (keyed by int or str) says more: keep it.
+                if status not in responses and str(status) not in responses:
+                    responses[str(status)] = name

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, json
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_TYPE_BASE = "https://subprocessor-registry.example/problems/"
@@ -21,6 +21,12 @@ WEBARGS_LOCATIONS = frozenset({"json", "query", "path", "headers", "cookies", "f
 
 
 class ProblemSchema(Schema):
+    """RFC 9457's members, then the extension members a refusal may add (RFC 9457 §3.2)."""
+
+    class Meta:
+        # A problem type may carry members of its own; a client ignores those it does not know.
+        unknown = INCLUDE
+
     type = fields.String(metadata={"description": "URI naming the kind of problem"})
     title = fields.String()
     status = fields.Integer()
@@ -33,6 +39,17 @@ class ProblemSchema(Schema):
     state = fields.String(metadata={"description": "Current state (illegal transitions only)"})
     allowed_actions = fields.List(fields.String())
     retry_after = fields.Integer(metadata={"description": "Seconds to wait (429 only)"})
+    limit = fields.Integer(
+        metadata={"description": "The limit reached: bytes (413), JSON depth (400), count (429)"}
+    )
+    closed_at = fields.String(
+        metadata={"format": "date-time", "description": "When the objection window closed"}
+    )
+    objection_id = fields.Integer(metadata={"description": "The objection already open"})
+    change_id = fields.Integer(metadata={"description": "The change this one conflicts with"})
+    change_status = fields.String(metadata={"description": "The change's status"})
+    consent_id = fields.Integer(metadata={"description": "The consent already given"})
+    created = fields.String(metadata={"description": "What an earlier request created"})
 
 
 class Problem(Exception):
@@ -72,6 +89,21 @@ class Invalid(Problem):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}", errors={field: [message]})
+
+
+def refusal(blueprint: Any, status: int, description: str) -> Any:
+    """Document one refusal an operation can answer: problem+json, with what it means there.
+
+    ``@refusal(bp, 409, "The change took effect already")`` under ``@bp.response``.
+    """
+    # Keyed "409", as apispec plugins and the final spec key responses: an int key would sit
+    # beside a plugin's "409" and lose to it when the spec is written.
+    return blueprint.alt_response(
+        str(status),
+        schema=ProblemSchema,
+        content_type=PROBLEM_CONTENT_TYPE,
+        description=description,
+    )
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -9,9 +9,11 @@ transaction.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, or_, select, update
 
 from registry import clock
@@ -34,6 +36,7 @@ from registry.objections.models import (
 )
 from registry.organisations.models import Organisation
 from registry.organisations.service import as_party
+from registry.ratelimit import TooManyRequests
 from registry.subprocessors import service as subprocessors
 from registry.subprocessors.models import Change
 
@@ -198,6 +201,7 @@ def post_message(*, organisation: Organisation, objection_id: int, body: str) ->
     )
     party = party_of(objection, organisation)
     _require(objection, ObjectionAction.MESSAGE, party)
+    _check_message_quota(objection, organisation)
     message = ObjectionMessage(
         objection_id=objection.id,
         author_org_id=organisation.id,
@@ -220,6 +224,39 @@ def post_message(*, organisation: Organisation, objection_id: int, body: str) ->
     _notify(OBJECTION_MESSAGE, objection, message_id=message.id, by=party)
     db.session.refresh(objection, ["messages"])
     return objection
+
+
+def _check_message_quota(objection: Objection, organisation: Organisation) -> None:
+    """Refuse a party's message beyond OBJECTION_MESSAGES_PER_DAY in this thread in 24 hours.
+
+    Each message is mailed to the other party; the consultation is a conversation, not a feed.
+    The objection row is locked (``post_message``), so two requests cannot both pass.
+    """
+    limit = int(current_app.config["OBJECTION_MESSAGES_PER_DAY"])
+    moment = clock.now()
+    recent = list(
+        db.session.scalars(
+            select(ObjectionMessage.created_at)
+            .where(
+                ObjectionMessage.objection_id == objection.id,
+                ObjectionMessage.author_org_id == organisation.id,
+                ObjectionMessage.created_at > moment - timedelta(days=1),
+            )
+            .order_by(ObjectionMessage.created_at.desc())
+            .limit(limit)
+        )
+    )
+    if len(recent) < limit:
+        return
+    # The oldest of those leaves the 24 hours first, and frees one message (0 allows none).
+    oldest = recent[-1] if recent else moment
+    retry_after = max(1, math.ceil((oldest + timedelta(days=1) - moment).total_seconds()))
+    raise TooManyRequests(
+        f"You wrote {limit} messages in objection {objection.id}'s consultation in the last "
+        f"24 hours, the most allowed; try again in {retry_after} seconds.",
+        retry_after=retry_after,
+        limit=limit,
+    )
 
 
 def resolve(

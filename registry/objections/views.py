@@ -10,7 +10,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from registry.auth import current_org, requires
-from registry.errors import PROBLEM_CONTENT_TYPE, ProblemSchema
+from registry.errors import refusal
 from registry.objections import service
 from registry.objections.models import Objection
 from registry.objections.schemas import (
@@ -36,9 +36,7 @@ bp = Blueprint(
 
 def problem(status: int, description: str) -> Any:
     """Document an error answer of one route (problem+json)."""
-    return bp.alt_response(
-        status, schema=ProblemSchema, content_type=PROBLEM_CONTENT_TYPE, description=description
-    )
+    return refusal(bp, status, description)
 
 
 @bp.route("/changes/<int:change_id>/objections", methods=["POST"])
@@ -46,7 +44,7 @@ def problem(status: int, description: str) -> Any:
 @bp.arguments(ObjectionInSchema)
 @bp.response(201, ObjectionDetailSchema)
 @problem(404, "No such change of a processor you have an agreement with")
-@problem(409, "The objection window closed, or one is open already")
+@problem(409, "The change was withdrawn, its objection window closed, or one is open already")
 def file_objection(data: dict[str, Any], change_id: int) -> Objection:
     """Object to an announced change on reasonable grounds."""
     return service.file_objection(controller=current_org(), change_id=change_id, **data)
@@ -65,6 +63,7 @@ def list_objections(**filters: Any) -> Any:
 @bp.route("/objections/<int:objection_id>", methods=["GET"])
 @requires("processor", "controller")
 @bp.response(200, ObjectionDetailSchema)
+@problem(404, "No objection you are a party to with this id")
 def get_objection(objection_id: int) -> Objection:
     """Show one objection with its consultation thread."""
     return service.get_for_party_or_404(objection_id=objection_id, organisation=current_org())
@@ -74,6 +73,7 @@ def get_objection(objection_id: int) -> Objection:
 @requires("processor")
 @bp.response(200, ObjectionDetailSchema)
 @problem(409, "Not filed: acknowledged, resolved or withdrawn already")
+@problem(404, "No objection you are a party to with this id")
 def acknowledge_objection(objection_id: int) -> Objection:
     """Acknowledge an objection and open the consultation."""
     return service.acknowledge(processor=current_org(), objection_id=objection_id)
@@ -84,6 +84,12 @@ def acknowledge_objection(objection_id: int) -> Objection:
 @bp.arguments(MessageInSchema)
 @bp.response(201, ObjectionDetailSchema)
 @problem(409, "The objection is resolved or withdrawn")
+@problem(404, "No objection you are a party to with this id")
+@problem(
+    429,
+    "You wrote OBJECTION_MESSAGES_PER_DAY messages in this consultation in the last 24 "
+    "hours; see Retry-After",
+)
 def post_message(data: dict[str, Any], objection_id: int) -> Objection:
     """Write in the consultation thread of an open objection."""
     return service.post_message(
@@ -96,6 +102,7 @@ def post_message(data: dict[str, Any], objection_id: int) -> Objection:
 @bp.arguments(ResolveInSchema)
 @bp.response(200, ObjectionDetailSchema)
 @problem(409, "The objection is closed, or the outcome is not possible")
+@problem(404, "No objection you are a party to with this id")
 def resolve_objection(data: dict[str, Any], objection_id: int) -> Objection:
     """Record the outcome of the consultation and carry it out."""
     return service.resolve(processor=current_org(), objection_id=objection_id, **data)
@@ -106,6 +113,7 @@ def resolve_objection(data: dict[str, Any], objection_id: int) -> Objection:
 @bp.arguments(WithdrawInSchema)
 @bp.response(200, ObjectionDetailSchema)
 @problem(409, "The objection is resolved or withdrawn already")
+@problem(404, "No objection you are a party to with this id")
 def withdraw_objection(data: dict[str, Any], objection_id: int) -> Objection:
     """Withdraw your objection."""
     return service.withdraw(

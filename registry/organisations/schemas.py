@@ -3,6 +3,7 @@ from __future__ import annotations
 import pycountry
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from registry.organisations.addresses import EmailAddress
 from registry.organisations.models import OrgKind
 
 SLUG = validate.Regexp(
@@ -10,6 +11,11 @@ SLUG = validate.Regexp(
     error="Use 1-64 lower-case letters, digits and hyphens, not starting or ending with one.",
 )
 LANGUAGE = validate.OneOf(["nl", "en"])
+# Stated beside SLUG so the spec shows the bound the pattern implies.
+SLUG_SIZE = validate.Length(min=1, max=64)
+# RFC 5321: a path (an address) is at most 256 octets, its angle brackets included.
+EMAIL_SIZE = validate.Length(max=254)
+URL_SIZE = validate.Length(max=2000)
 
 
 def validate_country(code: str) -> None:
@@ -18,13 +24,15 @@ def validate_country(code: str) -> None:
 
 
 class OrganisationSchema(Schema):
-    slug = fields.String(required=True, validate=SLUG)
+    slug = fields.String(required=True, validate=[SLUG_SIZE, SLUG])
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.Enum(OrgKind, by_value=True, required=True)
     country = fields.String(required=True, validate=validate.Length(equal=2))
-    email = fields.Email(required=True, load_only=True)
+    email = EmailAddress(required=True, load_only=True, validate=EMAIL_SIZE)
     language = fields.String(load_default="nl", validate=LANGUAGE)
-    website = fields.URL(allow_none=True, load_default=None, schemes={"http", "https"})
+    website = fields.URL(
+        allow_none=True, load_default=None, schemes={"http", "https"}, validate=URL_SIZE
+    )
     created_at = fields.DateTime(dump_only=True)
 
     @validates("country")

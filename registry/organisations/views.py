@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from registry.auth import requires
+from registry.errors import refusal
 from registry.idempotency import shows_secret_once
 from registry.organisations import service
 from registry.organisations.models import ApiToken, Organisation, OrgKind
@@ -29,6 +30,7 @@ organisation_schema = OrganisationSchema()
 @requires("admin")
 @bp.arguments(OrganisationSchema)
 @bp.response(201, OrganisationSchema)
+@refusal(bp, 409, "An organisation with this slug exists already")
 def create_organisation(data: dict[str, Any]) -> Organisation:
     """Register a processor or controller."""
     return service.create_organisation(**data)
@@ -48,6 +50,13 @@ def list_organisations() -> Any:
 @shows_secret_once("token")
 @bp.arguments(TokenCreateSchema)
 @bp.response(201, NewTokenSchema)
+@refusal(bp, 404, "No organisation with this slug")
+@refusal(
+    bp,
+    409,
+    "This Idempotency-Key created a token already: its secret was shown once, and is not "
+    "shown again; or the key's first request is still running",
+)
 def create_token(data: dict[str, Any], slug: str) -> dict[str, Any]:
     """Issue a token for an organisation; the secret is in this answer only."""
     organisation = service.get_by_slug_or_404(slug)
@@ -58,6 +67,7 @@ def create_token(data: dict[str, Any], slug: str) -> dict[str, Any]:
 @bp.route("/tokens/<int:token_id>", methods=["DELETE"])
 @requires("admin")
 @bp.response(204)
+@refusal(bp, 404, "No token with this id")
 def revoke_token(token_id: int) -> None:
     """Revoke a token at once."""
     service.revoke_token(token_id=token_id)
@@ -73,6 +83,7 @@ def list_processors() -> Any:
 
 @bp.route("/processors/<slug>", methods=["GET"])
 @bp.response(200, PublicProcessorSchema)
+@refusal(bp, 404, "No processor with this slug")
 def get_processor(slug: str) -> Organisation:
     """Show a processor's public profile."""
     return service.get_by_slug_or_404(slug, kind=OrgKind.PROCESSOR)

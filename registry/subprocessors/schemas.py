@@ -9,18 +9,29 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from registry.countries.schemas import AssessmentSchema
 from registry.countries.service import UnknownLocation, normalise
 from registry.ids import ID
-from registry.organisations.schemas import validate_country
+from registry.organisations.schemas import URL_SIZE, validate_country
+from registry.params import AT_SIZE
 from registry.subprocessors.models import ChangeAction, ChangeStatus
 
 TRANSFER_MECHANISMS = ("adequacy", "scc", "bcr", "derogation")
 SHORT = validate.Length(min=1, max=200)
+# Enough for any real list of categories; a mail to every controller repeats all of them.
+CATEGORIES = validate.Length(max=50)
+# The code as sent: ISO 3166-2 is at most six characters, with room for spaces around it.
+CODE_SIZE = validate.Length(min=2, max=10)
+# What is done at a location, in a phrase ("hosting", "second-line support").
+ACTIVITY = validate.Length(min=1, max=100)
 
 
 class LocationCode(fields.String):
     """An ISO 3166-1 alpha-2 or ISO 3166-2 code, normalised (EL→GR, UK→GB, upper case)."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=CODE_SIZE, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
+        CODE_SIZE(raw)  # as sent: normalising trims it
         try:
             return normalise(raw)
         except UnknownLocation as error:
@@ -30,7 +41,7 @@ class LocationCode(fields.String):
 class LocationInSchema(Schema):
     code = LocationCode(required=True)
     activities = fields.List(
-        fields.String(validate=SHORT), load_default=list, validate=validate.Length(max=20)
+        fields.String(validate=ACTIVITY), load_default=list, validate=validate.Length(max=10)
     )
 
 
@@ -43,16 +54,25 @@ class SubprocessorInSchema(Schema):
         allow_none=True, load_default=None, validate=validate.Length(max=100)
     )
     country_of_incorporation = fields.String(
-        allow_none=True, load_default=None, validate=validate_country
+        allow_none=True, load_default=None, validate=[validate.Length(equal=2), validate_country]
     )
-    website = fields.URL(allow_none=True, load_default=None, schemes={"http", "https"})
+    website = fields.URL(
+        allow_none=True, load_default=None, schemes={"http", "https"}, validate=URL_SIZE
+    )
     purpose = fields.String(required=True, validate=validate.Length(min=3, max=2000))
-    data_categories = fields.List(fields.String(validate=SHORT), load_default=list)
-    data_subject_categories = fields.List(fields.String(validate=SHORT), load_default=list)
+    data_categories = fields.List(
+        fields.String(validate=SHORT), load_default=list, validate=CATEGORIES
+    )
+    data_subject_categories = fields.List(
+        fields.String(validate=SHORT), load_default=list, validate=CATEGORIES
+    )
     locations = fields.List(
         fields.Nested(LocationInSchema),
         required=True,
-        validate=validate.Length(min=1, error="At least one processing location is required."),
+        validate=[
+            validate.Length(min=1, error="At least one processing location is required."),
+            validate.Length(max=50),
+        ],
     )
     dpf_certified = fields.Boolean(load_default=False)
     dpf_checked_on = fields.Date(allow_none=True, load_default=None)
@@ -191,5 +211,6 @@ class ChangeQuerySchema(Schema):
 class AtQuerySchema(Schema):
     at = fields.String(
         load_default=None,
+        validate=AT_SIZE,
         metadata={"description": "YYYY-MM-DD (start of that day, UTC) or an RFC 3339 time"},
     )

@@ -10,11 +10,11 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from registry.auth import current_org, requires
-from registry.errors import NotFound
+from registry.errors import NotFound, refusal
 from registry.organisations import service as organisations
 from registry.organisations.models import Organisation, OrgKind
 from registry.pagination import paginated
-from registry.params import parse_at
+from registry.params import AT_MAX_LENGTH, parse_at
 from registry.subprocessors import publishing, service
 from registry.subprocessors.models import Change
 from registry.subprocessors.revisions import PublishedProcessor, published_processor
@@ -47,7 +47,7 @@ AT_PARAMETER = {
     "in": "query",
     "name": "at",
     "required": False,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "maxLength": AT_MAX_LENGTH},
     "description": "YYYY-MM-DD (start of that day, UTC) or an RFC 3339 time; default now",
 }
 NOT_MODIFIED = "Not modified (If-None-Match matched the ETag)"
@@ -57,6 +57,8 @@ NOT_MODIFIED = "Not modified (If-None-Match matched the ETag)"
 @bp.doc(parameters=[AT_PARAMETER])
 @bp.response(200, SubprocessorListSchema)
 @bp.alt_response(304, description=NOT_MODIFIED)
+@refusal(bp, 404, "No processor with this slug")
+@refusal(bp, 422, "`at` is not a date or an RFC 3339 time with offset")
 def list_subprocessors(slug: str) -> Response:
     """Show the sub-processors in force at a moment (default: now)."""
     return _published(publishing.list_document, slug)
@@ -66,6 +68,8 @@ def list_subprocessors(slug: str) -> Response:
 @bp.doc(parameters=[AT_PARAMETER])
 @bp.response(200, CountryListSchema)
 @bp.alt_response(304, description=NOT_MODIFIED)
+@refusal(bp, 404, "No processor with this slug")
+@refusal(bp, 422, "`at` is not a date or an RFC 3339 time with offset")
 def list_countries(slug: str) -> Response:
     """Show the countries where data is processed, with assessments (Art. 3.4)."""
     return _published(publishing.countries_document, slug)
@@ -74,6 +78,8 @@ def list_countries(slug: str) -> Response:
 @bp.route("/processors/<slug>/subprocessors/<int:subprocessor_id>", methods=["GET"])
 @bp.arguments(at_query, location="query", as_kwargs=True)
 @bp.response(200, SubprocessorOutSchema)
+@refusal(bp, 404, "No processor with this slug, or the sub-processor is not on its list at `at`")
+@refusal(bp, 422, "`at` is not a date or an RFC 3339 time with offset")
 def get_subprocessor(slug: str, subprocessor_id: int, at: str | None) -> dict[str, Any]:
     """Show one sub-processor with its locations and their assessments."""
     processor = _processor(slug)
@@ -88,6 +94,7 @@ def get_subprocessor(slug: str, subprocessor_id: int, at: str | None) -> dict[st
 @bp.arguments(ChangeQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, ChangeSchema(many=True))
 @paginated(bp)
+@refusal(bp, 404, "No processor with this slug")
 def list_changes(slug: str, status: Any) -> Any:
     """List announced, effective and withdrawn changes, latest effective first."""
     return service.changes_query(processor_id=_processor(slug).id, status=status)
@@ -95,6 +102,7 @@ def list_changes(slug: str, status: Any) -> Any:
 
 @bp.route("/processors/<slug>/changes/<int:change_id>", methods=["GET"])
 @bp.response(200, ChangeSchema)
+@refusal(bp, 404, "No processor with this slug, or no such change of it")
 def get_change(slug: str, change_id: int) -> Change:
     """Show one change with the entry before and after."""
     return service.get_change_or_404(processor_id=_processor(slug).id, change_id=change_id)
@@ -104,6 +112,20 @@ def get_change(slug: str, change_id: int) -> Change:
 @requires("processor")
 @bp.arguments(ChangeInSchema)
 @bp.response(201, ChangeSchema)
+@refusal(bp, 404, "Not your processor's slug")
+@refusal(
+    bp,
+    409,
+    "The sub-processor is removed already, has a change announced already, or changed "
+    "after effective_at",
+)
+@refusal(
+    bp,
+    422,
+    "Invalid input: subprocessor_id or subprocessor missing or not allowed for the "
+    "action, an entry that breaks SubprocessorIn, or effective_at before the agreements' "
+    "notice allows",
+)
 def announce_change(data: dict[str, Any], slug: str) -> Change:
     """Announce an intended change of the list (GDPR Art. 28(2))."""
     return service.announce_change(processor=_own_processor(slug), **data)
@@ -113,6 +135,12 @@ def announce_change(data: dict[str, Any], slug: str) -> Change:
 @requires("processor")
 @bp.arguments(WithdrawSchema)
 @bp.response(200, ChangeSchema)
+@refusal(bp, 404, "Not your processor's slug, or no such change of it")
+@refusal(
+    bp,
+    409,
+    "Only an announced change can be withdrawn: it took effect or was withdrawn already",
+)
 def withdraw_change(data: dict[str, Any], slug: str, change_id: int) -> Change:
     """Withdraw an announced change before it takes effect."""
     return service.withdraw_change(
