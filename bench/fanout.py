@@ -153,13 +153,13 @@ def make_processor(slug: str, subscribers: int) -> tuple[Any, dict[str, str]]:
 def announce(client: Any, slug: str, headers: dict[str, str], name: str) -> float:
     """POST an announcement; answer the request's wall time in seconds."""
     from registry import clock
-    from tests.factories import entry
+    from tests.factories import EntryFactory
 
     body = {
         "action": "add",
         "reason": "Second data centre for resilience",
         "effective_at": (clock.now() + timedelta(days=31)).isoformat(),
-        "subprocessor": entry(name),
+        "subprocessor": EntryFactory(name=name),
     }
     started = time.perf_counter()
     response = client.post(f"/api/v1/processors/{slug}/changes", json=body, headers=headers)

@@ -24,8 +24,8 @@ from registry.extensions import db
 from registry.notifications import render
 from registry.notifications.kinds import NoticeKind, Recipient, get_kind
 from registry.notifications.models import Delivery, DeliveryStatus, Notice
-from registry.notifications.outbox import SUPPRESSED, lease_of
-from registry.notifications.service import normalise_email, suppressed_among
+from registry.notifications.outbox import SUPPRESSED, lease_of, one_writer
+from registry.notifications.suppressions import normalise_email, suppressed_among
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,8 @@ def _claim_notice(skip: set[int]) -> int | None:
 
 
 def expand(notice_id: int, *, on_chunk: Callable[[], None] | None = None) -> int:
-    """Write one rendered delivery per recipient, in chunks; suppressed ones are dead rows.
+    """Write one rendered delivery per recipient, in chunks; suppressed subscribers are dead
+    rows (suppression never stops a contractual notice).
 
     Each chunk commits on its own and renews the claim; the last marks the notice expanded.
     """
@@ -92,24 +93,23 @@ def expand(notice_id: int, *, on_chunk: Callable[[], None] | None = None) -> int
     recipients = _unique(kind.recipients(notice))
     if not kind.subscriber_visible:
         recipients = [r for r in recipients if r.subscription_id is None]
-    suppressed = suppressed_among([r.email for r in recipients])
+    suppressed = suppressed_among([r.email for r in recipients if r.subscription_id is not None])
     size = max(1, int(current_app.config["WORKER_EXPAND_CHUNK"]))
     for start in range(0, len(recipients), size):
         moment = clock.now()
         rows = [
-            _delivery_row(
-                kind, notice, recipient, moment, normalise_email(recipient.email) in suppressed
-            )
+            _delivery_row(kind, notice, recipient, moment, _suppressed(recipient, suppressed))
             for recipient in recipients[start : start + size]
         ]
-        db.session.execute(_insert_missing(), rows)
-        db.session.execute(
-            update(Notice)
-            .where(Notice.id == notice_id)
-            .values(claimed_until=moment + lease_of("NOTICE_LEASE_SECONDS"))
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+        with one_writer():
+            db.session.execute(_insert_missing(), rows)
+            db.session.execute(
+                update(Notice)
+                .where(Notice.id == notice_id)
+                .values(claimed_until=moment + lease_of("NOTICE_LEASE_SECONDS"))
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
         if on_chunk is not None:
             on_chunk()
     notice = db.session.get(Notice, notice_id)
@@ -121,6 +121,12 @@ def expand(notice_id: int, *, on_chunk: Callable[[], None] | None = None) -> int
     notice.claimed_until = None
     db.session.commit()
     return len(recipients)
+
+
+def _suppressed(recipient: Recipient, suppressed: set[str]) -> bool:
+    if recipient.subscription_id is None:
+        return False
+    return normalise_email(recipient.email) in suppressed
 
 
 def _unique(recipients: list[Recipient]) -> list[Recipient]:

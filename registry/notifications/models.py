@@ -104,15 +104,21 @@ class Delivery(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last outcome was recorded (sent, refused, or failed): the time of a failure.
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     notice: Mapped[Notice] = relationship()
 
 
 class SuppressedAddress(Model):
-    """An address that bounced permanently (SMTP 5xx): nothing more is sent to it."""
+    """An address whose mailbox is gone (SMTP 5.1.x, 5.2.1): no more subscriber mail to it.
+
+    Contractual notices to an agreement's contacts are attempted regardless.
+    """
 
     __tablename__ = "suppressed_addresses"
 
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

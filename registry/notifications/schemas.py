@@ -5,13 +5,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.ids import ID
+from registry.notifications.deliveries import is_stalled
 from registry.notifications.models import DeliveryStatus, SubscriptionStatus
+from registry.organisations.addresses import EmailAddress
 
 LANGUAGE = validate.OneOf(["nl", "en"])
 
 
 class SubscribeSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddress(required=True, validate=validate.Length(max=254))
     language = fields.String(load_default="nl", validate=LANGUAGE)
 
 
@@ -34,6 +36,9 @@ class DeliveryQuerySchema(Schema):
     change_id = fields.Integer(validate=ID)
     status = fields.Enum(DeliveryStatus, by_value=True)
     kind = fields.String(validate=validate.Length(min=1, max=48))
+    stalled = fields.Boolean(
+        metadata={"description": "Only (true) or no (false) deliveries stalled in sending"}
+    )
 
 
 class DeliverySchema(Schema):
@@ -58,5 +63,38 @@ class DeliverySchema(Schema):
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     next_attempt_at = fields.DateTime(allow_none=True)
+    last_attempt_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When the last outcome was recorded"}
+    )
+    claimed_until = fields.DateTime(
+        allow_none=True, metadata={"description": "While sending: the end of the worker's lease"}
+    )
+    stalled = fields.Function(
+        is_stalled,
+        metadata={
+            "type": "boolean",
+            "description": "Sending past its worker's lease (the worker stopped or lost the "
+            "database); a later worker takes it over, or it can be retried now",
+        },
+    )
     last_error = fields.String(allow_none=True)
     message_id = fields.String()
+
+
+class FailingContactSchema(Schema):
+    email = fields.String()
+    status = fields.Enum(
+        DeliveryStatus,
+        by_value=True,
+        metadata={"description": "failed: being retried; dead: given up"},
+    )
+    error = fields.String(allow_none=True, metadata={"description": "The last error"})
+    failed_at = fields.DateTime(allow_none=True)
+    delivery_id = fields.Integer()
+
+
+class SuppressionSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    reason = fields.String(metadata={"description": "The refusal that suppressed it"})
+    created_at = fields.DateTime()

@@ -1,14 +1,18 @@
-"""Sending: sender threads that each claim a batch, send it over one connection and mark it.
+"""Sending: sender threads that each claim a batch and send it over one connection.
 
-WORKER_CONNECTIONS threads do this side by side, beside the expansion: one composes and
-records while another waits for the mail server. Each message carries the delivery's stored
-Message-ID, so every attempt of it is the same message to the receiver.
+WORKER_CONNECTIONS threads do this side by side, beside the expansion: one composes while
+another waits for the mail server. Each batch's ledger records every outcome the moment it is
+known (``ledger.py``). Each message carries the delivery's stored Message-ID, so every attempt
+of it is the same message to the receiver. A message that cannot be composed or sent fails
+alone: the rest of its batch goes out.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
@@ -16,10 +20,17 @@ from flask_mail import BadHeaderError
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.notifications.models import Delivery
-from registry.notifications.outbox import SUPPRESSED, claim_due, mark
-from registry.notifications.service import normalise_email, suppressed_among
-from registry.notifications.transports import Outcome, OutgoingMail, Result, Transport, compose
+from registry.notifications.kinds import get_kind
+from registry.notifications.ledger import Ledger
+from registry.notifications.models import Delivery, Notice
+from registry.notifications.outbox import SUPPRESSED, claim_due
+from registry.notifications.outcomes import LedgerFailed, Outcome, OutgoingMail, Result, Transport
+from registry.notifications.render import with_personal_links
+from registry.notifications.smtp import describe
+from registry.notifications.suppressions import normalise_email, suppressed_among
+from registry.notifications.transports import Unsendable, message_bytes
+
+log = logging.getLogger(__name__)
 
 
 class Senders:
@@ -95,39 +106,83 @@ class Senders:
 
 
 def send_due(*, transport: Transport, limit: int | None = None) -> list[Result]:
-    """Claim one batch, send it, mark each delivery; [] when nothing is due."""
-    attempts, lease = claim_due(limit=limit or int(current_app.config["WORKER_BATCH_SIZE"]))
-    if not attempts:
+    """Claim one batch and send it, each outcome recorded as it comes; [] when nothing is due."""
+    claim = claim_due(limit=limit or int(current_app.config["WORKER_BATCH_SIZE"]))
+    if not claim.attempts:
         return []
     rows = db.session.execute(
-        select(Delivery.id, Delivery.recipient, Delivery.message_id, Delivery.payload)
-        .where(Delivery.id.in_(attempts))
+        select(
+            Delivery.id,
+            Delivery.recipient,
+            Delivery.message_id,
+            Delivery.payload,
+            Delivery.subscription_id,
+            Notice.kind,
+        )
+        .join(Notice, Notice.id == Delivery.notice_id)
+        .where(Delivery.id.in_(claim.attempts))
         .order_by(Delivery.id)
     ).all()
-    suppressed = suppressed_among([row.recipient for row in rows])
+    # Suppression stops subscriber mail only: contractual notices are always attempted.
+    suppressed = suppressed_among([r.recipient for r in rows if r.subscription_id is not None])
+    # Personal links are made now, never stored (render.py); before the network is slow.
+    payloads = {row.id: with_personal_links(row.payload or {}, row.recipient) for row in rows}
     db.session.rollback()  # no transaction stays open while the network is slow
-    results: list[Result] = []
-    mails: list[OutgoingMail] = []
-    for row in rows:
-        if normalise_email(row.recipient) in suppressed:
-            results.append(Result(row.id, Outcome.DEAD, SUPPRESSED))
-            continue
-        try:
-            mails.append(OutgoingMail(row.id, row.recipient, _composed(row)))
-        except BadHeaderError:
-            # Retrying cannot mend a header with a line break in it.
-            results.append(Result(row.id, Outcome.DEAD, "a header contains a line break"))
-    results.extend(transport.send_batch(mails))
-    mark(
-        results,
-        lease=lease,
-        attempts=attempts,
-        recipients={row.id: row.recipient for row in rows},
-    )
-    return results
+    recipients = {row.id: row.recipient for row in rows}
+    with Ledger(claim, recipients=recipients, scrubbed=_scrubbed(rows)) as ledger:
+        mails: list[OutgoingMail] = []
+        for row in rows:
+            if row.subscription_id is not None and normalise_email(row.recipient) in suppressed:
+                ledger.record(Result(row.id, Outcome.DEAD, SUPPRESSED))
+                continue
+            try:
+                # Composed here, in a sender thread, where it overlaps other connections' waits.
+                data = message_bytes(
+                    recipient=row.recipient, message_id=row.message_id, payload=payloads[row.id]
+                )
+            except Exception as error:
+                ledger.record(Result(row.id, Outcome.DEAD, _why_uncomposable(error)))
+            else:
+                mails.append(OutgoingMail(row.id, row.recipient, data))
+        _send(transport, mails, ledger)
+    return ledger.results
 
 
-def _composed(row: Any) -> bytes:
-    # Composed here, in a sender thread, where it overlaps other connections' round trips.
-    mime = compose(recipient=row.recipient, message_id=row.message_id, payload=row.payload)
-    return mime.encode("ascii")
+def _send(transport: Transport, mails: list[OutgoingMail], ledger: Ledger) -> None:
+    """Let the transport send; whatever it left without an outcome is retried later."""
+    reason = "the transport reported no outcome"
+    try:
+        transport.send_batch(mails, ledger)
+    except LedgerFailed:
+        raise
+    except Exception as error:
+        log.exception("the %s transport failed mid-batch", transport.name)
+        reason = f"the transport failed: {describe(error)}"
+    for mail in mails:
+        if ledger.still_held(mail.delivery_id):
+            ledger.record(Result(mail.delivery_id, Outcome.RETRY, reason))
+
+
+def _why_uncomposable(error: Exception) -> str:
+    # Composing depends only on the stored payload: retrying cannot mend it.
+    if isinstance(error, BadHeaderError):
+        return "a header contains a line break"
+    if isinstance(error, Unsendable):
+        return str(error)
+    return f"the message cannot be composed: {describe(error)}"
+
+
+def _scrubbed(rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
+    """Sent mail of kinds with secrets keeps only its subject in the outbox."""
+    return {
+        row.id: {"subject": (row.payload or {}).get("subject"), "scrubbed": True}
+        for row in rows
+        if _has_secrets(row.kind)
+    }
+
+
+def _has_secrets(kind: str) -> bool:
+    try:
+        return bool(get_kind(kind).secret_data)
+    except LookupError:  # a kind no longer registered: nothing known to hide
+        return False

@@ -12,28 +12,20 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, delete, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from registry import clock
 from registry.audit import service as audit
 from registry.auth import hash_secret
-from registry.errors import Conflict, Invalid, NotFound
+from registry.db import savepoint
+from registry.errors import Invalid, NotFound
 from registry.extensions import db
 from registry.notifications.confirmation import SUBSCRIPTION_CONFIRM
 from registry.notifications.kinds import Recipient, get_kind
-from registry.notifications.models import (
-    Delivery,
-    DeliveryStatus,
-    Notice,
-    Subscription,
-    SubscriptionStatus,
-    SuppressedAddress,
-)
+from registry.notifications.models import Notice, Subscription, SubscriptionStatus
+from registry.notifications.suppressions import normalise_email
 from registry.organisations.models import Organisation
-from registry.organisations.service import as_party
-
-RETRYABLE = frozenset({DeliveryStatus.DEAD, DeliveryStatus.FAILED})
 
 
 def queue_notice(
@@ -66,22 +58,15 @@ def queue_notice(
 # --- subscriptions ---------------------------------------------------------------------------
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def subscribe(*, processor: Organisation, email: str, language: str) -> None:
     """Ask to follow a processor's changes; sends at most one confirmation mail per window.
 
-    Says nothing about the outcome, so the answer cannot reveal who subscribes.
+    Says nothing about the outcome, so the answer cannot reveal who subscribes. Requests for
+    one address at once are decided one after the other: one row, one mail.
     """
     address = normalise_email(email)
     moment = clock.now()
-    subscription = db.session.scalar(
-        select(Subscription).where(
-            Subscription.processor_id == processor.id, Subscription.email == address
-        )
-    )
+    subscription = _held_subscription(processor, address)
     if subscription is None:
         subscription = Subscription(
             processor_id=processor.id,
@@ -91,8 +76,15 @@ def subscribe(*, processor: Organisation, email: str, language: str) -> None:
             unsubscribe_token=secrets.token_urlsafe(32),
             created_at=moment,
         )
-        db.session.add(subscription)
-    elif subscription.status is SubscriptionStatus.CONFIRMED:
+        try:
+            with savepoint():
+                db.session.add(subscription)
+        except IntegrityError:
+            # A concurrent request subscribed the address first: go on with its row.
+            subscription = _held_subscription(processor, address)
+            if subscription is None:
+                raise
+    if subscription.status is SubscriptionStatus.CONFIRMED:
         return
     resend_window = timedelta(minutes=current_app.config["SUBSCRIPTION_RESEND_MINUTES"])
     sent_at = subscription.confirmation_sent_at
@@ -122,6 +114,16 @@ def subscribe(*, processor: Organisation, email: str, language: str) -> None:
         object_type="subscription",
         object_id=subscription.id,
         processor_id=processor.id,
+    )
+
+
+def _held_subscription(processor: Organisation, address: str) -> Subscription | None:
+    """The address's subscription, read afresh and locked until the transaction ends."""
+    return db.session.scalar(
+        select(Subscription)
+        .where(Subscription.processor_id == processor.id, Subscription.email == address)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 
@@ -228,88 +230,3 @@ def processor_of(subscription: Subscription) -> Organisation:
     organisation = db.session.get(Organisation, subscription.processor_id)
     assert organisation is not None
     return organisation
-
-
-# --- suppression -----------------------------------------------------------------------------
-
-
-def suppressed_among(addresses: list[str]) -> set[str]:
-    if not addresses:
-        return set()
-    lowered = {normalise_email(a) for a in addresses}
-    found = db.session.scalars(
-        select(SuppressedAddress.email).where(SuppressedAddress.email.in_(lowered))
-    )
-    return set(found)
-
-
-def lift_suppression(*, email: str) -> bool:
-    result = db.session.execute(
-        delete(SuppressedAddress).where(SuppressedAddress.email == normalise_email(email))
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-# --- evidence --------------------------------------------------------------------------------
-
-
-def deliveries_query(
-    *,
-    organisation: Organisation,
-    change_id: int | None = None,
-    status: DeliveryStatus | None = None,
-    kind: str | None = None,
-) -> Select[Delivery]:
-    """Deliveries a processor sent, or those addressed to a controller; newest first."""
-    statement = (
-        select(Delivery)
-        .join(Delivery.notice)
-        .options(contains_eager(Delivery.notice))
-        .order_by(Delivery.id.desc())
-    )
-    statement = statement.where(
-        as_party(
-            organisation,
-            processor_column=Delivery.processor_id,
-            controller_column=Delivery.organisation_id,
-        )
-    )
-    if change_id is not None:
-        statement = statement.where(Notice.change_id == change_id)
-    if status is not None:
-        statement = statement.where(Delivery.status == status)
-    if kind is not None:
-        statement = statement.where(Notice.kind == kind)
-    return statement
-
-
-def retry_delivery(*, processor: Organisation, delivery_id: int) -> Delivery:
-    """Send a dead or failed delivery again now, lifting its address's suppression."""
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None or delivery.processor_id != processor.id:
-        raise NotFound(f"No delivery {delivery_id}.")
-    if delivery.status not in RETRYABLE:
-        raise Conflict(
-            f"A {delivery.status.value} delivery cannot be retried; only dead or failed ones.",
-            state=delivery.status.value,
-        )
-    previous = {
-        "status": delivery.status.value,
-        "attempts": delivery.attempts,
-        "last_error": delivery.last_error,
-    }
-    lifted = lift_suppression(email=delivery.recipient)
-    delivery.status = DeliveryStatus.PENDING
-    delivery.attempts = 0
-    delivery.next_attempt_at = clock.now()
-    delivery.claimed_until = None
-    audit.record(
-        action="delivery.retried",
-        object_type="delivery",
-        object_id=delivery.id,
-        processor_id=delivery.processor_id,
-        controller_id=delivery.organisation_id,
-        agreement_id=delivery.agreement_id,
-        data={**previous, "suppression_lifted": lifted},
-    )
-    return delivery

@@ -1,58 +1,44 @@
-"""Composing mail, and the ways out for it: SMTP through Flask-Mail, or a local maildir.
+"""Composing mail, and the ways out for it: SMTP (``smtp.py``) or a local maildir.
 
 ``compose`` turns a delivery's rendered payload into the message, with the delivery's own
 Message-ID, the same on every attempt. A transport takes a batch of composed messages and
-answers one ``Result`` per delivery. It never touches the database: the worker decides
-what each outcome means for the outbox.
+reports each delivery's ``Result`` to the batch's ledger (``outcomes.py``).
 """
 
 from __future__ import annotations
 
 import base64
-import enum
 import functools
 import mailbox
-import smtplib
-import socket
 import uuid
-from dataclasses import dataclass
 from email.utils import formataddr, formatdate
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import flask_mail
 from flask import current_app
 
 from registry import clock
+from registry.notifications.outcomes import Ledger, Outcome, OutgoingMail, Result, Transport
 from registry.notifications.render import sender_address
+from registry.notifications.smtp import NOT_ASCII, SmtpTransport
+from registry.organisations.addresses import needs_smtputf8, smtputf8, transport_form
+
+__all__ = [
+    "MaildirTransport",
+    "Outcome",
+    "OutgoingMail",
+    "Result",
+    "SmtpTransport",
+    "Transport",
+    "compose",
+    "message_bytes",
+    "transport_for_app",
+]
 
 
-class Outcome(enum.StrEnum):
-    SENT = "sent"
-    RETRY = "retry"  # transient: connection refused, timeout, SMTP 4xx
-    DEAD = "dead"  # permanent: SMTP 5xx for this recipient, or an unsendable message
-
-
-@dataclass(frozen=True)
-class OutgoingMail:
-    delivery_id: int
-    recipient: str
-    data: bytes  # the composed message (``compose``)
-
-
-@dataclass(frozen=True)
-class Result:
-    delivery_id: int
-    outcome: Outcome
-    error: str | None = None
-    # A permanent refusal of the address itself: nothing more goes to it.
-    suppress: bool = False
-
-
-class Transport(Protocol):
-    name: str
-
-    def send_batch(self, mails: list[OutgoingMail]) -> list[Result]: ...
+class Unsendable(ValueError):
+    """A message that can never be sent as stored (retrying cannot mend it)."""
 
 
 class _Message(flask_mail.Message):
@@ -67,6 +53,20 @@ class _Message(flask_mail.Message):
     such as ``List-Unsubscribe`` stay on one line (RFC 5322 allows 998 characters), as
     mail clients do not decode RFC 2047 words in URIs.
     """
+
+    def __init__(self, *, message_id: str, sender: str | None, **fields: Any) -> None:
+        # Flask-Mail's own __init__ first draws a Message-ID, looking this host's name up
+        # each time; a registry mail only ever carries its delivery's id.
+        default = current_app.extensions["mail"].default_sender
+        if isinstance(default, tuple):
+            default = f"{default[0]} <{default[1]}>"
+        self.sender = sender or default
+        self.msgId = message_id
+        self.cc, self.bcc, self.alts, self.attachments = [], [], {}, []
+        self.charset, self.mail_options, self.rcpt_options = None, [], []
+        for name in ("subject", "recipients", "body", "html", "reply_to", "extra_headers"):
+            setattr(self, name, fields[name])
+        self.date = fields["date"]
 
     def as_string(self) -> str:
         return serialise(self)
@@ -126,6 +126,11 @@ def _recipient(address: str | tuple[str, str]) -> str:
     # A plain ASCII address needs no encoding; parsing thousands of them is not free.
     if isinstance(address, str) and address.isascii() and "<" not in address:
         return address
+    if isinstance(address, str) and "<" not in address:
+        form = transport_form(address)  # the domain in ASCII
+        if needs_smtputf8(form) and not smtputf8():
+            raise Unsendable(NOT_ASCII)
+        return form  # with SMTPUTF8 the header carries UTF-8 as it is (RFC 6532)
     return flask_mail.sanitize_address(address)
 
 
@@ -135,6 +140,8 @@ def compose(*, recipient: str, message_id: str, payload: dict[str, Any]) -> str:
     if payload.get("from_name"):
         sender = formataddr((str(payload["from_name"]), sender_address()))
     message = _Message(
+        # The delivery's own id, kept for every attempt.
+        message_id=message_id,
         subject=payload["subject"],
         recipients=[recipient],
         body=payload["text"],
@@ -144,10 +151,13 @@ def compose(*, recipient: str, message_id: str, payload: dict[str, Any]) -> str:
         extra_headers=dict(payload.get("headers") or {}),
         date=clock.now().timestamp(),
     )
-    # The delivery's own id, kept for every attempt (an extra Message-ID header would add
-    # a second one).
-    message.msgId = message_id
     return message.as_string()
+
+
+def message_bytes(*, recipient: str, message_id: str, payload: dict[str, Any]) -> bytes:
+    """The composed message as sent: ASCII, or UTF-8 for an address that needs SMTPUTF8."""
+    text = compose(recipient=recipient, message_id=message_id, payload=payload)
+    return text.encode("utf-8" if needs_smtputf8(recipient) else "ascii")
 
 
 def transport_for_app() -> Transport:
@@ -168,124 +178,20 @@ class MaildirTransport:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def send_batch(self, mails: list[OutgoingMail]) -> list[Result]:
+    def send_batch(self, mails: list[OutgoingMail], ledger: Ledger) -> None:
         try:
             box = mailbox.Maildir(self.path, create=True)
         except OSError as error:
-            return [Result(m.delivery_id, Outcome.RETRY, f"maildir: {error}") for m in mails]
-        results = []
+            for mail in mails:
+                ledger.record(Result(mail.delivery_id, Outcome.RETRY, f"maildir: {error}"))
+            return
         for mail in mails:
+            if not ledger.still_held(mail.delivery_id):
+                continue
+            ledger.settle()  # as over SMTP: the previous outcome is written first
             try:
                 box.add(mail.data)
             except OSError as error:
-                results.append(Result(mail.delivery_id, Outcome.RETRY, f"maildir: {error}"))
+                ledger.record(Result(mail.delivery_id, Outcome.RETRY, f"maildir: {error}"))
             else:
-                results.append(Result(mail.delivery_id, Outcome.SENT))
-        return results
-
-
-class _Connection(flask_mail.Connection):
-    """Flask-Mail's connection with a socket timeout, and a quit that tolerates a dead peer.
-
-    Flask-Mail opens smtplib without a timeout, so a server that stops answering would hang
-    the worker forever; MAIL_TIMEOUT bounds every connect, read and write.
-    """
-
-    def send_mime(self, envelope_from: str, recipient: str, data: bytes) -> None:
-        """Send one composed message (Flask-Mail's ``send`` composes it first)."""
-        if self.host is None:
-            raise smtplib.SMTPServerDisconnected("not connected")
-        self.host.sendmail(envelope_from, [recipient], data)
-        self.num_emails += 1
-        if self.num_emails == self.mail.max_emails:  # MAIL_MAX_EMAILS: reconnect after so many
-            self.num_emails = 0
-            self.close()
-            self.host = self.configure_host()
-
-    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
-        timeout = float(current_app.config["MAIL_TIMEOUT"])
-        host: smtplib.SMTP | smtplib.SMTP_SSL
-        if self.mail.use_ssl:
-            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
-        else:
-            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
-
-    def close(self) -> None:
-        if self.host is None:
-            return
-        try:
-            self.host.quit()
-        except (smtplib.SMTPException, OSError):
-            self.host.close()
-        self.host = None
-
-
-_CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
-
-
-def _refusal(code: int, message: bytes | str, mail: OutgoingMail) -> Result:
-    text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
-    error = f"{code} {text}".strip()
-    if code >= 500:
-        return Result(mail.delivery_id, Outcome.DEAD, error, suppress=True)
-    return Result(mail.delivery_id, Outcome.RETRY, error)
-
-
-class SmtpTransport:
-    """One SMTP connection per batch; each recipient's answer decides its own outcome."""
-
-    name = "smtp"
-
-    def send_batch(self, mails: list[OutgoingMail]) -> list[Result]:
-        if not mails:
-            return []
-        connection = _Connection(current_app.extensions["mail"])
-        try:
-            connection.host = connection.configure_host()
-        except (smtplib.SMTPException, OSError) as error:
-            return _all_retry(mails, f"connection failed: {_describe(error)}")
-        envelope_from = sender_address()
-        results: list[Result] = []
-        try:
-            for index, mail in enumerate(mails):
-                try:
-                    connection.send_mime(envelope_from, mail.recipient, mail.data)
-                except smtplib.SMTPRecipientsRefused as error:
-                    code, message = next(iter(error.recipients.values()))
-                    results.append(_refusal(code, message, mail))
-                except smtplib.SMTPSenderRefused as error:
-                    # Our own envelope sender is refused: no recipient is at fault.
-                    results.extend(_all_retry(mails[index:], f"sender refused: {_describe(error)}"))
-                    break
-                except smtplib.SMTPDataError as error:
-                    results.append(_refusal(error.smtp_code, error.smtp_error, mail))
-                except UnicodeEncodeError:
-                    # smtplib speaks ASCII only; such an address will never go through.
-                    unsendable = "address is not ASCII (SMTPUTF8 is not supported)"
-                    results.append(Result(mail.delivery_id, Outcome.DEAD, unsendable))
-                except _CONNECTION_ERRORS as error:
-                    # The connection is gone: this one and the rest of the batch try again.
-                    lost = f"connection lost: {_describe(error)}"
-                    results.extend(_all_retry(mails[index:], lost))
-                    break
-                else:
-                    results.append(Result(mail.delivery_id, Outcome.SENT))
-        finally:
-            connection.close()
-        return results
-
-
-def _all_retry(mails: list[OutgoingMail], error: str) -> list[Result]:
-    return [Result(m.delivery_id, Outcome.RETRY, error) for m in mails]
-
-
-def _describe(error: BaseException) -> str:
-    # smtplib reports a read timeout as "Connection unexpectedly closed: timed out".
-    if isinstance(error, socket.timeout | TimeoutError) or str(error).endswith("timed out"):
-        return "timed out"
-    return f"{type(error).__name__}: {error}".strip()
+                ledger.record(Result(mail.delivery_id, Outcome.SENT))

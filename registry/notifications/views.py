@@ -12,9 +12,9 @@ from typing import Any
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from registry.auth import current_org, requires
-from registry.errors import Problem
-from registry.notifications import pages, service
+from registry.auth import current_org, current_token, requires
+from registry.errors import Problem, refusal
+from registry.notifications import deliveries, pages, service, suppressions
 from registry.notifications.models import Delivery, Subscription, SubscriptionStatus
 from registry.notifications.schemas import (
     ConfirmSchema,
@@ -23,6 +23,7 @@ from registry.notifications.schemas import (
     SubscribeSchema,
     SubscriptionAcceptedSchema,
     SubscriptionStateSchema,
+    SuppressionSchema,
 )
 from registry.organisations import service as organisations
 from registry.organisations.models import OrgKind
@@ -57,9 +58,11 @@ def _wants_html() -> bool:
 
 
 @bp.route("/processors/<slug>/subscriptions", methods=["POST"])
-@rate_limited("SUBSCRIBE_RATE_LIMIT")
+@rate_limited("SUBSCRIBE_RATE_LIMIT", scope="subscribe")
 @bp.arguments(SubscribeSchema)
 @bp.response(202, SubscriptionAcceptedSchema)
+@refusal(bp, 404, "No processor with this slug")
+@refusal(bp, 429, "Too many subscription requests from this client; see Retry-After")
 def subscribe(data: dict[str, Any], slug: str) -> dict[str, str]:
     """Subscribe an address to a processor's changes (double opt-in); always 202."""
     processor = organisations.get_by_slug_or_404(slug, kind=OrgKind.PROCESSOR)
@@ -70,6 +73,7 @@ def subscribe(data: dict[str, Any], slug: str) -> dict[str, str]:
 @bp.route("/subscriptions/confirm", methods=["POST"])
 @bp.arguments(ConfirmSchema)
 @bp.response(200, SubscriptionStateSchema)
+@refusal(bp, 422, "Unknown, expired or spent confirmation token")
 def confirm(data: dict[str, str]) -> dict[str, Any]:
     """Confirm a subscription with the token from the confirmation mail."""
     return _state(service.confirm_subscription(token=data["token"]))
@@ -142,7 +146,15 @@ def _link_page(
 
 @bp.route("/subscriptions/unsubscribe/<token>", methods=["POST"])
 @bp.response(200, SubscriptionStateSchema)
-@bp.doc(responses={"200": {"content": {"text/html": {"schema": {}}}}})
+# Keyed as the decorators around key theirs (@bp.response 200, refusal "404"), so the HTML
+# joins their JSON answers instead of replacing them.
+@bp.doc(
+    responses={
+        200: {"content": {"text/html": {"schema": {}}}},
+        "404": {"content": {"text/html": {"schema": {}}}},
+    }
+)
+@refusal(bp, 404, "No subscription with this unsubscribe link")
 def unsubscribe(token: str) -> Any:
     """Unsubscribe in one click (RFC 8058); no token needed, repeating changes nothing."""
     if _wants_html():
@@ -162,12 +174,32 @@ def unsubscribe(token: str) -> Any:
 @paginated(bp)
 def list_deliveries(query: dict[str, Any]) -> Any:
     """List deliveries: a processor's sent notices, or those addressed to a controller."""
-    return service.deliveries_query(organisation=current_org(), **query)
+    return deliveries.deliveries_query(organisation=current_org(), **query)
 
 
 @bp.route("/deliveries/<int:delivery_id>/retry", methods=["POST"])
 @requires("processor")
 @bp.response(200, DeliverySchema)
+@refusal(bp, 404, "No delivery of yours with this id")
+@refusal(bp, 409, "Only a dead, failed or stalled delivery can be retried")
 def retry_delivery(delivery_id: int) -> Delivery:
-    """Requeue a dead or failed delivery now and lift its address's suppression."""
-    return service.retry_delivery(processor=current_org(), delivery_id=delivery_id)
+    """Requeue a dead, failed or stalled delivery now and lift its address's suppression."""
+    return deliveries.retry_delivery(processor=current_org(), delivery_id=delivery_id)
+
+
+@bp.route("/suppressions", methods=["GET"])
+@requires("admin", "processor")
+@bp.response(200, SuppressionSchema(many=True))
+@paginated(bp)
+def list_suppressions() -> Any:
+    """List suppressed addresses: all for an admin, a processor's agreements' contacts for it."""
+    return suppressions.suppressions_query(organisation=current_token().organisation)
+
+
+@bp.route("/suppressions/<int:suppression_id>", methods=["DELETE"])
+@requires("admin", "processor")
+@bp.response(204)
+@refusal(bp, 404, "No suppression of an address you may see with this id")
+def lift_suppression(suppression_id: int) -> None:
+    """Lift a suppression: subscriber mail goes to the address again."""
+    suppressions.lift(suppression_id=suppression_id, organisation=current_token().organisation)

@@ -5,11 +5,12 @@ Each step runs in transactions of its own, so any number of workers can run at o
 1. The periodic jobs domains registered (``jobs.py``) queue what time alone made due.
 2. Each unexpanded notice becomes one rendered delivery per recipient (``expansion.py``).
 3. Sender threads claim due deliveries under a lease, send each batch over one connection
-   and record each outcome (``senders.py``, ``outbox.py``); they start as soon as the first
-   chunk of deliveries is written.
+   and record each outcome as it comes (``senders.py``, ``ledger.py``, ``outbox.py``); they
+   start as soon as the first chunk of deliveries is written.
 
-Delivery is at-least-once (a crash between sending and marking sends again after the
-lease); the stable Message-ID lets receivers drop the duplicate.
+Delivery is at-least-once: a worker killed mid-batch sends again, after the lease, at most the
+one message per connection that the server had accepted and the worker had not yet recorded;
+the stable Message-ID lets receivers drop that duplicate.
 """
 
 from __future__ import annotations

@@ -230,20 +230,25 @@ def test_the_worker_tells_everyone_once_when_a_change_takes_effect(
     assert [m for m in smtp_server.to("reader@example.org") if "in effect" in subject_of(m)]
 
 
-def test_a_suppressed_address_gets_nothing_and_shows_as_dead(
+def test_a_suppressed_subscriber_gets_nothing_and_shows_as_dead_a_contact_is_still_told(
     client: FlaskClient, world: World, smtp_server: SmtpServer
 ) -> None:
     from registry.notifications.models import SuppressedAddress
 
-    db.session.add(SuppressedAddress(email="fg@zeewolde.example", reason="550 no such user"))
+    confirmed_subscriber(world.processor, "reader@example.org")
+    for address in ("reader@example.org", "fg@zeewolde.example"):
+        db.session.add(SuppressedAddress(email=address, reason="550 5.1.1 no such user"))
     db.session.commit()
     announce(client, world.processor, effective_at=EFFECTIVE)
     deliver()
-    assert smtp_server.to("fg@zeewolde.example") == []
-    assert len(smtp_server.to("privacy@zeewolde.example")) == 1
-    dead = db.session.scalar(select(Delivery).where(Delivery.recipient == "fg@zeewolde.example"))
+    assert smtp_server.to("reader@example.org") == []
+    dead = db.session.scalar(select(Delivery).where(Delivery.recipient == "reader@example.org"))
     assert dead is not None and dead.status is DeliveryStatus.DEAD
     assert dead.attempts == 0 and "suppressed" in (dead.last_error or "")
+    # The agreement names the address: the contract's notice is attempted regardless.
+    assert len(smtp_server.to("fg@zeewolde.example")) == 1
+    told = db.session.scalar(select(Delivery).where(Delivery.recipient == "fg@zeewolde.example"))
+    assert told is not None and told.status is DeliveryStatus.SENT
 
 
 def test_unknown_kinds_are_refused_when_queued(world: World) -> None:
