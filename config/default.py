@@ -4,8 +4,9 @@ environment variable with the ``REGISTRY_`` prefix (see README.md)."""
 # Database. Empty means SQLite in the instance folder (instance/registry.sqlite3).
 DATABASE_URL = ""
 
-# Used to sign nothing security-critical today; set it in production anyway.
-SECRET_KEY = "dev-only-change-me"
+# Signs the personal links in notices. Empty: a random key kept in the instance folder
+# (instance/secret_key), shared by every process on this machine. Set it on more than one host.
+SECRET_KEY = ""
 
 # Public address of this service, used for links in mail (confirm, unsubscribe).
 BASE_URL = "http://127.0.0.1:8000"
@@ -19,6 +20,9 @@ MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "registry@localhost"
 MAIL_TIMEOUT = 10
+# Whether the mail server carries addresses with non-ASCII before the @ (RFC 6531 SMTPUTF8).
+# Off: such addresses are refused on input (422).
+MAIL_SMTPUTF8 = False
 
 # Delivery worker.
 WORKER_BATCH_SIZE = 200
@@ -45,6 +49,16 @@ SUBSCRIBE_RATE_LIMIT = "10 per hour"
 # while its first request runs (a request that died frees its key after this).
 IDEMPOTENCY_TTL_HOURS = 24
 IDEMPOTENCY_LOCK_SECONDS = 60
+
+# Largest request body in bytes; a larger one is refused (413) before it is read.
+MAX_CONTENT_LENGTH = 1024 * 1024
+
+# Messages one party may write in one objection's consultation within 24 hours (429 beyond).
+OBJECTION_MESSAGES_PER_DAY = 20
+
+# Personal links in notices (/respond/<token>): how many days one works. Every notice brings a
+# fresh one; a link also stops when its address is no longer a contact of the agreement.
+RESPOND_LINK_DAYS = 90
 
 # How long a public list may be cached by a client or proxy.
 PUBLIC_MAX_AGE_SECONDS = 60

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or instance_secret(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A server restart must not fail the next request; SQLite has no connection to lose.
@@ -54,6 +57,24 @@ class NoCookieSessions(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         return None
+
+
+def instance_secret(app: Flask) -> str:
+    """A random key made once per instance folder, for deployments that set none: a published
+    default would let anyone forge the personal links it signs."""
+    path = Path(app.instance_path) / "secret_key"
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process made it a moment ago and may still be writing it.
+        for _ in range(100):
+            if key := path.read_text().strip():
+                return key
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty: remove it, or set REGISTRY_SECRET_KEY") from None
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 def database_uri(app: Flask) -> str:

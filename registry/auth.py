@@ -76,6 +76,12 @@ def request_token() -> ApiToken | None:
     return g.get("api_token") if has_request_context() else None
 
 
+def request_contact() -> tuple[int, str] | None:
+    """(organisation id, address) of an agreement contact acting through a notice's link."""
+    contact = g.get("link_actor") if has_request_context() else None
+    return cast(tuple[int, str], contact) if contact is not None else None
+
+
 def request_token_id() -> int | None:
     token = request_token()
     return token.id if token is not None else None

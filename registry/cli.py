@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ from registry.demo import demo_command, load_demo, print_demo
 from registry.errors import Problem
 from registry.extensions import db
 from registry.notifications.cli import worker_command
+from registry.notifications.transports import maildir_path
 from registry.organisations import service as organisations
 from registry.organisations.models import OrgKind
 from registry.organisations.schemas import OrganisationSchema
@@ -96,6 +98,7 @@ def token_create(slug: str | None, admin: bool, name: str) -> None:
 @with_appcontext
 def serve(demo: bool, port: int, host: str) -> None:
     """Upgrade the schema, then run gunicorn and one delivery worker."""
+    _require_free_port(host, port)
     upgrade()
     if demo:
         print_demo(load_demo(), base_url=f"http://{host}:{port}")
@@ -108,8 +111,32 @@ def serve(demo: bool, port: int, host: str) -> None:
         [sys.executable, "-m", "gunicorn", "-c", config, "wsgi:app"], cwd=PROJECT_ROOT, env=env
     )
     worker = subprocess.Popen([sys.executable, "-m", "registry.cli", "worker"], env=env)
-    click.echo(f"serving on http://{host}:{port}/  (API docs: /docs)")
+    site = env["REGISTRY_BASE_URL"].rstrip("/")
+    click.echo(f"serving on http://{host}:{port}/")
+    click.echo(f"  the public site:  {site}/")
+    click.echo(f"  API docs:         {site}/docs")
+    click.echo(f"  mail:             {_mail_destination()}")
     _supervise(web, worker)
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Stop before anything else (the demo's tokens included) when the port is taken."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot serve on {host}:{port}: {error.strerror or error}. Stop what runs "
+                "there, or choose another port with --port."
+            ) from None
+
+
+def _mail_destination() -> str:
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        return f"sent through {config['MAIL_SERVER']}:{config['MAIL_PORT']}"
+    return f"written to the maildir {maildir_path()} (no MAIL_SERVER set)"
 
 
 def _supervise(*children: subprocess.Popen[bytes]) -> None:

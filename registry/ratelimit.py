@@ -44,22 +44,28 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def rate_limited(config_key: str) -> Callable[[F], F]:
-    """Allow each client the number of calls the config names (e.g. "10 per hour")."""
+def hit(config_key: str, *, scope: str) -> None:
+    """Count one call of this client in ``scope``; over the configured limit, 429."""
+    limit = parse(str(current_app.config[config_key]))
+    limiter = _limiter()
+    key = (scope, client_address())
+    if not limiter.hit(limit, *key):
+        reset = limiter.get_window_stats(limit, *key).reset_time
+        retry_after = max(1, math.ceil(reset - time.time()))
+        raise TooManyRequests(
+            f"Rate limit of {limit} exceeded; try again in {retry_after} seconds.",
+            retry_after=retry_after,
+        )
+
+
+def rate_limited(config_key: str, *, scope: str) -> Callable[[F], F]:
+    """Allow each client the number of calls the config names (e.g. "10 per hour") in
+    ``scope``; views that do the same thing (the API and a form) share one scope."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            limit = parse(str(current_app.config[config_key]))
-            limiter = _limiter()
-            key = (request.endpoint or view.__name__, client_address())
-            if not limiter.hit(limit, *key):
-                reset = limiter.get_window_stats(limit, *key).reset_time
-                retry_after = max(1, math.ceil(reset - time.time()))
-                raise TooManyRequests(
-                    f"Rate limit of {limit} exceeded; try again in {retry_after} seconds.",
-                    retry_after=retry_after,
-                )
+            hit(config_key, scope=scope)
             return view(*args, **kwargs)
 
         return cast(F, wrapper)

@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"subprocessors"},
     {"agreements"},
     {"objections"},
+    {"web"},
 ]
 TOP = len(LAYERS)
 MAX_FUNCTION_LINES = 60

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -118,3 +119,25 @@ def _agreements_status(base: str, token: str) -> int:
     except urllib.error.HTTPError as error:
         return error.code
     return status
+
+
+def test_serve_refuses_a_taken_port_before_printing_tokens(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")}
+    env["REGISTRY_INSTANCE_PATH"] = str(tmp_path / "instance")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        finished = subprocess.run(
+            [sys.executable, "-m", "registry.cli", "serve", "--demo", "--port", str(port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    output = finished.stdout + finished.stderr
+    assert finished.returncode != 0, output
+    assert f"cannot serve on 127.0.0.1:{port}" in output
+    assert "--port" in output
+    assert not re.search(r"\breg_[A-Za-z0-9_-]{20,}", output)

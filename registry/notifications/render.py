@@ -9,7 +9,9 @@ under ``force_locale(lang)`` picks the recipient's catalog and date formats.
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -95,8 +97,9 @@ def base_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
         "processor": processor,
         "base_url": base_url(),
         "public_list_url": (
-            f"{base_url()}/api/v1/processors/{processor.slug}/subprocessors" if processor else None
+            f"{base_url()}/p/{processor.slug}?lang={language}" if processor else None
         ),
+        "respond_url": personal_link(notice, recipient),
         "unsubscribe_url": None,
         "format_date": format_date,
         "sentence_end": sentence_end,
@@ -105,6 +108,46 @@ def base_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
     if recipient.is_subscriber and recipient.unsubscribe_token:
         context["unsubscribe_url"] = unsubscribe_url(recipient.unsubscribe_token)
     return context
+
+
+# --- personal links ----------------------------------------------------------------------------
+#
+# An agreement contact's mail carries a link to its own page (``/respond/<token>``). The token is
+# a capability, so it is never stored: the rendered mail in the outbox holds a stand-in, and the
+# sender swaps in a freshly made link when it composes the message. The web layer, which owns
+# those pages, registers the function that makes one (``register_personal_link``).
+
+_PERSONAL_LINK = f"personal-link-{uuid.uuid4().hex}-"
+_PERSONAL_LINK_PATTERN = re.compile(re.escape(_PERSONAL_LINK) + r"(\d+)-(\d+)")
+PersonalLinkMaker = Callable[[int, str, int | None], str]
+_link_maker: list[PersonalLinkMaker] = []
+
+
+def register_personal_link(maker: PersonalLinkMaker) -> None:
+    """``maker(agreement_id, address, change_id) -> url`` makes one contact's link."""
+    _link_maker[:] = [maker]
+
+
+def personal_link(notice: Notice, recipient: Recipient) -> str | None:
+    """The stand-in for a contact's personal link; None for anyone else."""
+    if not recipient.contractual or recipient.agreement_id is None or not _link_maker:
+        return None
+    return f"{_PERSONAL_LINK}{recipient.agreement_id}-{notice.change_id or 0}"
+
+
+def with_personal_links(payload: dict[str, Any], recipient: str) -> dict[str, Any]:
+    """The payload as sent: every stand-in replaced by a fresh link for ``recipient``."""
+    if not _link_maker:
+        return payload
+
+    def link(match: re.Match[str]) -> str:
+        change_id = int(match.group(2)) or None
+        return _link_maker[0](int(match.group(1)), recipient, change_id)
+
+    return {
+        key: _PERSONAL_LINK_PATTERN.sub(link, value) if isinstance(value, str) else value
+        for key, value in payload.items()
+    }
 
 
 def headers_for(notice: Notice, recipient: Recipient) -> dict[str, str]:

@@ -26,7 +26,7 @@ from registry.notifications.render import base_url, format_date, format_datetime
 from registry.notifications.service import queue_notice, subscriber_recipients
 from registry.organisations.models import Organisation
 from registry.subprocessors import service
-from registry.subprocessors.display import ACTIONS, consent_locations, field_rows
+from registry.subprocessors.display import action_label, consent_locations, field_rows
 from registry.subprocessors.models import Change
 from registry.subprocessors.service import CHANGE_ANNOUNCED, CHANGE_EFFECTIVE, CHANGE_WITHDRAWN
 from registry.subprocessors.signals import change_audience
@@ -59,7 +59,7 @@ def _change_facts(notice: Notice, language: str) -> dict[str, Any]:
     return {
         "id": change.id,
         "action": change.action.value,
-        "action_label": ACTIONS[language][change.action.value],
+        "action_label": action_label(change.action.value, language),
         "name": name,
         "previous_name": (before or {}).get("name") if change.action.value == "replace" else None,
         "reason": change.reason,
@@ -68,7 +68,8 @@ def _change_facts(notice: Notice, language: str) -> dict[str, Any]:
         "effective_on": format_date(change.effective_at),
         "withdrawn_at": format_datetime(change.withdrawn_at, language),
         "withdraw_reason": change.withdraw_reason,
-        "url": f"{base_url()}/api/v1/processors/{_processor_slug(notice)}/changes/{change.id}",
+        "url": f"{base_url()}/p/{_processor_slug(notice)}/changes/{change.id}?lang={language}",
+        "api_path": f"/api/v1/changes/{change.id}/objections",
         "rows": field_rows(before, after, language),
         "consent": consent_locations(before, after, change.effective_at, language),
     }

@@ -16,11 +16,13 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from flask import current_app, json
+from sqlalchemy import or_, select
 
 from registry import clock
 from registry.countries import service as countries
+from registry.extensions import db
 from registry.subprocessors import service
-from registry.subprocessors.models import SubprocessorVersion
+from registry.subprocessors.models import Change, SubprocessorVersion
 from registry.subprocessors.revisions import PublishedProcessor
 
 _CACHE_SIZE = 256
@@ -152,3 +154,19 @@ def processing_countries(processor_id: int, at: datetime) -> list[dict[str, Any]
                 }
             )
     return sorted(by_code.values(), key=lambda c: c["code"])
+
+
+def pending_changes(processor_id: int, at: datetime) -> list[Change]:
+    """Changes announced by ``at`` that take effect after it (and were not withdrawn by then),
+    soonest first: what the list is about to become."""
+    statement = (
+        select(Change)
+        .where(
+            Change.processor_id == processor_id,
+            Change.announced_at <= at,
+            Change.effective_at > at,
+            or_(Change.withdrawn_at.is_(None), Change.withdrawn_at > at),
+        )
+        .order_by(Change.effective_at, Change.id)
+    )
+    return list(db.session.scalars(statement))

@@ -1,0 +1,208 @@
+"""The personal page behind a notice's link: answer the processor without an account or an API.
+
+Every action goes through the same service functions as the API, as the agreement's controller,
+and is recorded in the audit trail as done by this contact (its address) through a mail link.
+Every contact of the agreement then receives a receipt, so a forwarded mail cannot act unseen.
+The pages send ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``: the address
+is the key, and must not leak into caches, other sites' logs or search engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, g, render_template, request
+from flask_babel import force_locale, gettext
+from marshmallow import Schema, ValidationError, fields, validate
+
+from registry.agreements import consents
+from registry.countries.service import country_name
+from registry.errors import NotFound, Problem, flatten_errors
+from registry.extensions import db
+from registry.objections import service as objections
+from registry.objections.models import Objection
+from registry.objections.schemas import MessageInSchema, ObjectionInSchema, WithdrawInSchema
+from registry.organisations.models import Organisation
+from registry.web.links import Contact, LinkProblem, read_token
+from registry.web.notifications import queue_receipt
+from registry.web.respond_page import controller_of, page_context
+
+bp = Blueprint("respond", __name__)
+
+PRIVATE = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+def private(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/html", headers=PRIVATE)
+
+
+def with_contact(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Read the link, or show why it no longer works (never a stack trace)."""
+
+    def wrapper(token: str, **kwargs: Any) -> Response:
+        try:
+            contact = read_token(token)
+        except LinkProblem as problem:
+            return _link_problem(problem)
+        g.pop("api_token", None)  # the link is the only authority here
+        g.link_actor = (contact.agreement.controller_id, contact.email)
+        with force_locale(contact.agreement.language):
+            return view(contact, token, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _link_problem(problem: LinkProblem) -> Response:
+    agreement = problem.agreement
+    language = agreement.language if agreement else "nl"
+    processor = db.session.get(Organisation, agreement.processor_id) if agreement else None
+    with force_locale(language):
+        body = render_template(
+            "web/link_problem.html",
+            reason=problem.reason,
+            processor=processor,
+            language=language,
+            noindex=True,
+        )
+    return private(body, status=404 if problem.reason == "invalid" else 410)
+
+
+# --- the page and its forms ------------------------------------------------------------------
+
+
+@bp.get("/respond/<token>")
+@with_contact
+def respond(contact: Contact, token: str) -> Response:
+    """The contact's page: the change, what it means, the objections, and the forms."""
+    return private(render_template("web/respond.html", **page_context(contact, token)))
+
+
+@bp.post("/respond/<token>/objections")
+@with_contact
+def respond_object(contact: Contact, token: str) -> Response:
+    """File an objection to an announced change, as the API does."""
+
+    def act() -> str:
+        data = ObjectionInSchema().load(_form("grounds", "remedy"))
+        change_id = _form_id("change_id")
+        objection = objections.file_objection(
+            controller=controller_of(contact), change_id=change_id, **data
+        )
+        return gettext("Objection %(id)s is filed.", id=objection.id)
+
+    return _act(contact, token, act)
+
+
+@bp.post("/respond/<token>/consents")
+@with_contact
+def respond_consent(contact: Contact, token: str) -> Response:
+    """Give prior consent for the ticked locations, in the name and role of the person."""
+
+    def act() -> str:
+        person = PersonSchema().load(_form("name", "role"))
+        codes = request.form.getlist("code")
+        if not codes:
+            raise ValidationError({"code": [gettext("Tick at least one location.")]})
+        note = gettext(
+            "Given by %(name)s (%(role)s) through the personal link of %(email)s.",
+            email=contact.email,
+            **person,
+        )
+        given = [
+            consents.give_consent(
+                controller=controller_of(contact),
+                agreement_id=contact.agreement.id,
+                code=code,
+                note=note,
+            )
+            for code in dict.fromkeys(codes)
+        ]
+        names = ", ".join(country_name(c.code, contact.agreement.language) for c in given)
+        return gettext("Prior consent is given for %(locations)s.", locations=names)
+
+    return _act(contact, token, act)
+
+
+@bp.post("/respond/<token>/objections/<int:objection_id>/messages")
+@with_contact
+def respond_message(contact: Contact, token: str, objection_id: int) -> Response:
+    """Reply in the consultation of one of this agreement's objections."""
+
+    def act() -> str:
+        _own_objection(contact, objection_id)
+        data = MessageInSchema().load(_form("body"))
+        objections.post_message(
+            organisation=controller_of(contact), objection_id=objection_id, **data
+        )
+        return gettext("Your reply is sent.")
+
+    return _act(contact, token, act)
+
+
+@bp.post("/respond/<token>/objections/<int:objection_id>/withdraw")
+@with_contact
+def respond_withdraw(contact: Contact, token: str, objection_id: int) -> Response:
+    """Withdraw one of this agreement's objections."""
+
+    def act() -> str:
+        _own_objection(contact, objection_id)
+        data = WithdrawInSchema().load(_form("reason"))
+        objections.withdraw(controller=controller_of(contact), objection_id=objection_id, **data)
+        return gettext("Objection %(id)s is withdrawn.", id=objection_id)
+
+    return _act(contact, token, act)
+
+
+def _act(contact: Contact, token: str, act: Callable[[], str]) -> Response:
+    """Do it through the services; on success a receipt to every contact, else say why."""
+    title, problem, message, status = gettext("Done"), None, "", 200
+    try:
+        message = act()
+    except ValidationError as error:
+        flat = flatten_errors(error.messages)
+        problem = "; ".join(f"{field}: {', '.join(texts)}" for field, texts in flat.items())
+        title, status = gettext("Please check what you entered"), 422
+    except Problem as error:
+        title, problem, status = gettext("This could not be done"), error.detail, error.status
+    else:
+        queue_receipt(agreement=contact.agreement, actor=contact.email, action=message)
+    body = render_template(
+        "web/respond_result.html",
+        title=title,
+        problem=problem,
+        message=message,
+        token=token,
+        language=contact.agreement.language,
+        noindex=True,
+    )
+    return private(body, status=status)
+
+
+def _own_objection(contact: Contact, objection_id: int) -> None:
+    """Another agreement's objection is not there for this link (404)."""
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or objection.agreement_id != contact.agreement.id:
+        raise NotFound(f"No objection {objection_id}.")
+
+
+def _form(*names: str) -> dict[str, str | None]:
+    return {name: (request.form.get(name) or "").strip() or None for name in names}
+
+
+def _form_id(name: str) -> int:
+    value = request.form.get(name, "")
+    if not value.isdigit():
+        raise ValidationError({name: [gettext("Choose one.")]})
+    return int(value)
+
+
+class PersonSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.Length(min=1, max=200))
