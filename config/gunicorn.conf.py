@@ -16,3 +16,5 @@ errorlog = "-"
 loglevel = "info"
 # Two instances (a server and a benchmark, say) must not fight over one socket in $HOME.
 control_socket_disable = True
+# The longest request line gunicorn takes (its maximum); longer ones get its own HTML 414.
+limit_request_line = 8190

@@ -53,6 +53,8 @@ def check_request() -> None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit is not None and (request.content_length or 0) > limit:
         raise too_large(limit)
+    if _plainly_clean():
+        return  # the common read: nothing in its address could hold a NUL or a surrogate
     found = dict(_bad_parameters())
     if request.is_json:
         found.update(_bad_json(_body(limit)))
@@ -66,6 +68,16 @@ def check_request() -> None:
         "; ".join(f"{name}: {message}" for name, message in found.items()),
         errors={name: [message] for name, message in found.items()},
     )
+
+
+def _plainly_clean() -> bool:
+    """A request without a body whose raw path and query hold no NUL and no byte that could
+    start an encoded surrogate (0xED): the public reads, checked without decoding anything."""
+    if request.content_length or request.headers.get("Transfer-Encoding"):
+        return False
+    path = request.environ.get("PATH_INFO", "")
+    query = request.environ.get("QUERY_STRING", "").lower()
+    return "\x00" not in path and "\xed" not in path and "%00" not in query and "%ed" not in query
 
 
 def too_large(limit: int) -> PayloadTooLarge:

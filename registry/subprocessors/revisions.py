@@ -26,6 +26,8 @@ class PublishedProcessor:
     id: int
     slug: str
     list_revision: int
+    # The language the processor's pages speak when the reader asks for none.
+    language: str
 
 
 def _copies() -> dict[str, tuple[PublishedProcessor, float]]:
@@ -40,13 +42,15 @@ def published_processor(slug: str) -> PublishedProcessor:
     if copy is not None and copy[1] > time.monotonic():
         return copy[0]
     row = db.session.execute(
-        select(Organisation.id, Organisation.slug, Organisation.list_revision).where(
-            Organisation.slug == slug, Organisation.kind == OrgKind.PROCESSOR
-        )
+        select(
+            Organisation.id, Organisation.slug, Organisation.list_revision, Organisation.language
+        ).where(Organisation.slug == slug, Organisation.kind == OrgKind.PROCESSOR)
     ).first()
     if row is None:
         raise NotFound(f"No processor '{slug}'.")
-    processor = PublishedProcessor(id=row.id, slug=row.slug, list_revision=row.list_revision)
+    processor = PublishedProcessor(
+        id=row.id, slug=row.slug, list_revision=row.list_revision, language=row.language
+    )
     ttl = float(current_app.config["LIST_REVISION_TTL_SECONDS"])
     _copies()[slug] = (processor, time.monotonic() + ttl)
     return processor

@@ -75,7 +75,7 @@ def processor_page(slug: str) -> Response:
     """A processor's list as it is (or was, or will be) on a day, in the reader's language."""
     processor = published_processor(slug)
     at = parse_at(request.args.get("at"))
-    language = choose_language(lambda: _processor_language(slug))
+    language = choose_language(lambda: processor.language)
     etag = public.page_etag(processor, at, language)
     headers = _public_headers(etag)
     if etag in request.if_none_match:
@@ -85,7 +85,7 @@ def processor_page(slug: str) -> Response:
     if body is None:
         with force_locale(language):
             context = public.processor_context(processor, at, language)
-            body = render_template("web/processor.html", **context, **_chrome(language))
+            body = render_template("web/processor.html", **context, **_chrome(language)).encode()
         cached[etag] = body
         while len(cached) > 256:
             cached.pop(next(iter(cached)))
@@ -209,10 +209,6 @@ def _processor_or_404(slug: str) -> Organisation:
     return processor
 
 
-def _processor_language(slug: str) -> str | None:
-    return db.session.scalar(select(Organisation.language).where(Organisation.slug == slug))
-
-
 def _chrome(language: str) -> dict[str, Any]:
     """The layout's facts: the language, and this page in the other languages."""
     args: dict[str, Any] = {**request.view_args} if request.view_args else {}
@@ -234,7 +230,7 @@ def _public_headers(etag: str) -> dict[str, str]:
 
 
 def _html(
-    body: str,
+    body: str | bytes,
     *,
     headers: dict[str, str] | None = None,
     vary_language: bool = False,
