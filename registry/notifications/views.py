@@ -99,7 +99,7 @@ def confirm_from_page(token: str) -> Response:
         subscription = service.confirm_subscription(token=token)
     except Problem:
         return pages.page("invalid", language=None, status=404)
-    processor = service.processor_of(subscription).name
+    processor = service.processor_of(subscription)
     return pages.page("confirmed", language=subscription.language, processor=processor)
 
 
@@ -128,12 +128,12 @@ def _link_page(
     if subscription is None:
         return pages.page("invalid", language=None, status=404)
     language = subscription.language
-    processor = service.processor_of(subscription).name
+    processor = service.processor_of(subscription)
     status, done_page = done
     if subscription.status is status:
         return pages.page(done_page, language=language, processor=processor)
     if not usable(subscription):
-        return pages.page("invalid", language=language, status=404)
+        return pages.page("invalid", language=language, processor=processor, status=404)
     return pages.page(
         step,
         language=language,
@@ -162,7 +162,7 @@ def unsubscribe(token: str) -> Any:
             subscription = service.unsubscribe(token=token)
         except Problem:
             return pages.page("invalid", language=None, status=404)
-        processor = service.processor_of(subscription).name
+        processor = service.processor_of(subscription)
         return pages.page("unsubscribed", language=subscription.language, processor=processor)
     return _state(service.unsubscribe(token=token))
 

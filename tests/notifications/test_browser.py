@@ -79,12 +79,13 @@ def test_confirm_and_unsubscribe_by_following_the_mail_in_a_browser(
 
             page.goto(unsubscribe_url)
             button = page.locator("#submit")
-            assert button.inner_text() == "Afmelden / Unsubscribe"
+            assert button.inner_text() == "Afmelden"
             page.reload()  # fetching the link again, as a scanner would, changes nothing
             assert status_of(email) is SubscriptionStatus.CONFIRMED
             page.click("#submit")
             page.wait_for_selector("text=U bent afgemeld")
-            assert page.locator("section[lang=en] h1").inner_text() == "You are unsubscribed"
+            assert page.locator("html").get_attribute("lang") == "nl"
+            assert "You are unsubscribed" not in page.content()
         finally:
             browser.close()
     assert status_of(email) is SubscriptionStatus.UNSUBSCRIBED
