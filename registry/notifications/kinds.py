@@ -136,10 +136,6 @@ def get_kind(name: str) -> NoticeKind:
         raise LookupError(f"unknown notice kind {name!r}; register it first") from None
 
 
-def registered_kinds() -> list[str]:
-    return sorted(_KINDS)
-
-
 def shared(notice: Notice, key: Any, compute: Callable[[], Any]) -> Any:
     """Compute once per notice while it is being expanded, for all its recipients.
 

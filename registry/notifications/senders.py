@@ -126,7 +126,13 @@ def send_due(*, transport: Transport, limit: int | None = None) -> list[Result]:
     # Suppression stops subscriber mail only: contractual notices are always attempted.
     suppressed = suppressed_among([r.recipient for r in rows if r.subscription_id is not None])
     # Personal links are made now, never stored (render.py); before the network is slow.
-    payloads = {row.id: with_personal_links(row.payload or {}, row.recipient) for row in rows}
+    # Only a contact's mail has one: a subscriber's is sent as it is stored.
+    payloads = {
+        row.id: row.payload
+        if row.subscription_id is not None
+        else with_personal_links(row.payload or {}, row.recipient)
+        for row in rows
+    }
     db.session.rollback()  # no transaction stays open while the network is slow
     recipients = {row.id: row.recipient for row in rows}
     with Ledger(claim, recipients=recipients, scrubbed=_scrubbed(rows)) as ledger:

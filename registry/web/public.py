@@ -119,6 +119,5 @@ def processor_context(processor: PublishedProcessor, at: datetime, language: str
             change_view(c, language, now) for c in publishing.pending_changes(processor.id, at)
         ],
         "countries": countries_at,
-        "consent_countries": [c for c in countries_at if c["requires_consent"]],
         "confirm_hours": current_app.config["SUBSCRIPTION_CONFIRM_HOURS"],
     }

@@ -9,6 +9,7 @@ is the key, and must not leak into caches, other sites' logs or search engines.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +45,7 @@ def private(body: str, status: int = 200) -> Response:
 def with_contact(view: Callable[..., Response]) -> Callable[..., Response]:
     """Read the link, or show why it no longer works (never a stack trace)."""
 
+    @functools.wraps(view)
     def wrapper(token: str, **kwargs: Any) -> Response:
         try:
             contact = read_token(token)
@@ -54,8 +56,6 @@ def with_contact(view: Callable[..., Response]) -> Callable[..., Response]:
         with force_locale(contact.agreement.language):
             return view(contact, token, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 

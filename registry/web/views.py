@@ -25,6 +25,7 @@ from registry.notifications.schemas import SubscribeSchema
 from registry.organisations.models import Organisation, OrgKind
 from registry.params import parse_at
 from registry.ratelimit import TooManyRequests
+from registry.subprocessors import publishing
 from registry.subprocessors import service as subprocessors
 from registry.subprocessors.revisions import published_processor
 from registry.web import feeds, health, public
@@ -113,14 +114,13 @@ def subprocessors_csv(slug: str) -> Response:
     """The list at ``?at=`` as CSV: one row per processing location."""
     processor = published_processor(slug)
     at = parse_at(request.args.get("at"))
-    return Response(
-        feeds.csv_document(processor, at),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{slug}-subprocessors-{at.date()}.csv"',
-            **_public_headers(public.page_etag(processor, at, "csv")),
-        },
-    )
+    headers = {
+        "Content-Disposition": f'attachment; filename="{slug}-subprocessors-{at.date()}.csv"',
+        **_public_headers(publishing.etag_for("csv", processor, at)),
+    }
+    if headers["ETag"].strip('"') in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(feeds.csv_document(processor, at), mimetype="text/csv", headers=headers)
 
 
 @bp.get("/p/<slug>/feed.atom")

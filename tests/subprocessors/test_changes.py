@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask.testing import FlaskClient
 
@@ -25,6 +26,23 @@ def listed(client: FlaskClient, slug: str, at: str | None = None) -> list[dict]:
     response = client.get(f"/api/v1/processors/{slug}/subprocessors", query_string=query)
     assert response.status_code == 200, response.json
     return response.json["subprocessors"]
+
+
+def add_then_remove(
+    client: FlaskClient, processor: Party, *, days: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A sub-processor in force now, and its removal announced for ``days`` later."""
+    added = announce(
+        client, processor, action="add", subprocessor=EntryFactory(), effective_at=NOW.isoformat()
+    )
+    removal = announce(
+        client,
+        processor,
+        action="remove",
+        subprocessor_id=added["subprocessor_id"],
+        effective_at=(NOW + timedelta(days=days)).isoformat(),
+    )
+    return added, removal
 
 
 def test_added_subprocessor_appears_at_its_moment_without_any_job(
@@ -107,16 +125,7 @@ def test_list_at_any_moment_follows_update_remove_and_replace(
 
 
 def test_withdrawn_change_leaves_the_list_as_it_was(client: FlaskClient, processor: Party) -> None:
-    added = announce(
-        client, processor, action="add", subprocessor=EntryFactory(), effective_at=NOW.isoformat()
-    )
-    removal = announce(
-        client,
-        processor,
-        action="remove",
-        subprocessor_id=added["subprocessor_id"],
-        effective_at=(NOW + timedelta(days=7)).isoformat(),
-    )
+    added, removal = add_then_remove(client, processor, days=7)
     withdrawn = client.post(
         f"/api/v1/processors/ipvoice/changes/{removal['id']}/withdraw",
         json={"reason": "Customer demand"},
@@ -179,16 +188,7 @@ def test_second_pending_change_for_one_subprocessor_is_conflict(
 
 
 def test_a_change_is_withdrawn_once(client: FlaskClient, processor: Party) -> None:
-    added = announce(
-        client, processor, action="add", subprocessor=EntryFactory(), effective_at=NOW.isoformat()
-    )
-    removal = announce(
-        client,
-        processor,
-        action="remove",
-        subprocessor_id=added["subprocessor_id"],
-        effective_at=(NOW + timedelta(days=5)).isoformat(),
-    )
+    added, removal = add_then_remove(client, processor, days=5)
     path = f"/api/v1/processors/ipvoice/changes/{removal['id']}/withdraw"
     first = client.post(path, json={"reason": "Kept"}, headers=processor.headers)
     assert first.status_code == 200

@@ -141,6 +141,11 @@ def test_the_csv_has_one_row_per_location(client: FlaskClient, processor: Party)
         ("Nordhosting", "US"),
     ]
     assert rows[1]["requires_consent"] == "yes" and rows[0]["zone"] == "eea"
+    etag = response.headers["ETag"]
+    again = client.get(
+        "/p/ipvoice/subprocessors.csv?at=2027-01-05", headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 304
 
 
 def test_the_atom_feed_has_an_entry_per_change_and_state(
