@@ -7,6 +7,7 @@ the file's shape, ``data_checks`` its codes, periods and labels.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class Decision:
     warnings: tuple[str, ...] = ()
     confirmed: bool = True
     note: str | None = None
+    limited_scope: bool = False
+    certification_assumed: bool = False
 
     def in_force(self, at: date) -> bool:
         """``until`` is the last day the decision applies (inclusive)."""
@@ -62,6 +65,31 @@ class Decision:
 
     def texts(self) -> tuple[str, ...]:
         return (self.decision, self.scope, *self.conditions, self.requires_certification or "")
+
+
+@dataclass(frozen=True)
+class Membership:
+    """One period in which a code was in the EEA (as an EU member, an EFTA state, in transition)."""
+
+    code: str
+    status: str
+    in_effect_from: date
+    until: date | None = None
+    note: str | None = None
+    condition: str | None = None
+
+    def in_force(self, at: date) -> bool:
+        return self.in_effect_from <= at and (self.until is None or at <= self.until)
+
+
+@dataclass(frozen=True)
+class ContractReading:
+    """How the registry reads a clause of the agreement for a code."""
+
+    code: str
+    article: str
+    reading: str
+    quote: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,10 +112,19 @@ class AdequacyData:
     decisions: tuple[Decision, ...]
     exclusions: Mapping[str, ContractExclusion]
     by_code: Mapping[str, tuple[Decision, ...]] = field(default_factory=dict)
+    membership: Mapping[str, tuple[Membership, ...]] = field(default_factory=dict)
+    readings: Mapping[str, ContractReading] = field(default_factory=dict)
+    names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def eea(self) -> tuple[str, ...]:
         return self.eu + self.efta
+
+
+@functools.cache
+def packaged() -> AdequacyData:
+    """The packaged data file, read and checked once per process."""
+    return read(DATA_FILE)
 
 
 def read(path: Path = DATA_FILE, *, today: date | None = None) -> AdequacyData:
@@ -119,7 +156,10 @@ def check(path: Path, *, today: date) -> tuple[list[str], list[str]]:
         "until after in_effect_from, no overlapping periods per code",
         f"{len(data.decisions) - len(located)} decision(s) without an ISO code (listed, "
         "not assessable)",
-        f"{len(data.exclusions)} contract exclusion(s) are ISO codes",
+        f"{len(data.membership)} codes with dated membership: periods do not overlap, "
+        "today's EEA members and no others have an open one",
+        f"{len(data.exclusions)} contract exclusion(s), {len(data.readings)} contract "
+        f"reading(s) and {len(data.names)} name(s) are ISO codes",
         f"no decision in force on or after {today.isoformat()} is labelled Privacy Shield",
     ]
     return checked, problems
@@ -153,6 +193,10 @@ def _assemble(path: Path, loaded: Mapping[str, Any]) -> AdequacyData:
     for decision in decisions:
         if decision.code is not None:
             by_code.setdefault(decision.code, []).append(decision)
+    membership: dict[str, list[Membership]] = {}
+    for row in loaded.get("membership", []):
+        membership.setdefault(row["code"], []).append(Membership(**row))
+    readings = [ContractReading(**row) for row in loaded.get("contract_readings", [])]
     return AdequacyData(
         path=path,
         verified_on=loaded["verified_on"],
@@ -167,6 +211,12 @@ def _assemble(path: Path, loaded: Mapping[str, Any]) -> AdequacyData:
             code: tuple(sorted(rows, key=lambda d: d.in_effect_from))
             for code, rows in by_code.items()
         },
+        membership={
+            code: tuple(sorted(rows, key=lambda m: m.in_effect_from))
+            for code, rows in membership.items()
+        },
+        readings={reading.code: reading for reading in readings},
+        names=loaded.get("names", {}),
     )
 
 

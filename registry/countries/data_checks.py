@@ -39,6 +39,8 @@ def validate(data: AdequacyData, *, today: date | None = None) -> list[str]:
         *_decisions(data),
         *_privacy_shield_labels(data, today),
         *_exclusions(data),
+        *_membership(data),
+        *_other_codes(data),
     ]
 
 
@@ -99,6 +101,32 @@ def _exclusions(data: AdequacyData) -> Iterator[str]:
     for code in data.exclusions:
         if not is_location(code):
             yield f"contract exclusion {code}: not an ISO 3166-1 or ISO 3166-2 code"
+
+
+def _membership(data: AdequacyData) -> Iterator[str]:
+    """Periods of one code do not overlap; today's members, and only they, have an open one."""
+    eea = set(data.eea)
+    for code, rows in data.membership.items():
+        if not is_location(code):
+            yield f"membership {code}: not an ISO 3166-1 or ISO 3166-2 code"
+        for earlier, later in zip(rows, rows[1:], strict=False):
+            if earlier.until is None or later.in_effect_from <= earlier.until:
+                yield f"membership {code}: periods from {earlier.in_effect_from} overlap"
+        is_open = bool(rows) and rows[-1].until is None
+        if is_open and data.eu and data.efta and code not in eea:  # else said already
+            yield f"membership {code}: an open period, but not listed as an EEA member"
+    open_codes = {c for c, rows in data.membership.items() if rows[-1].until is None}
+    for code in sorted(c for c in eea - open_codes if is_country(c)):  # else said already
+        yield f"EEA member {code}: no open membership period"
+
+
+def _other_codes(data: AdequacyData) -> Iterator[str]:
+    for code in data.readings:
+        if not is_location(code):
+            yield f"contract reading {code}: not an ISO 3166-1 or ISO 3166-2 code"
+    for code in data.names:
+        if not is_location(code):
+            yield f"name {code}: not an ISO 3166-1 or ISO 3166-2 code"
 
 
 def _period(decision: Decision) -> str:

@@ -14,6 +14,8 @@ _NAMED_BY: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "territories": ("territory", ("code",), None),
     "decisions": ("decision", ("code", "name"), "decision"),
     "contract_exclusions": ("contract exclusion", ("code",), None),
+    "membership": ("membership", ("code",), "status"),
+    "contract_readings": ("contract reading", ("code",), None),
 }
 ENTRY_SECTIONS = tuple(_NAMED_BY)
 

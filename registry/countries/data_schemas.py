@@ -18,6 +18,8 @@ from registry.countries.data_problems import ENTRY_SECTIONS, describe
 EEA = "eea"
 OUTSIDE_EEA = "outside_eea"
 TERRITORY_STATUSES = (EEA, OUTSIDE_EEA)
+# Membership statuses: every one of them puts the code in the EEA for the period.
+MEMBERSHIP_STATUSES = ("eu", "efta", "transition")
 
 # Each message is a rule about a field; ``describe`` puts the entry and the field in front.
 MISSING = "is missing"
@@ -125,6 +127,8 @@ class DecisionEntrySchema(_Object):
     warnings = _texts(load_default=list)
     confirmed = _Flag(load_default=True)
     note = _text()
+    limited_scope = _Flag(load_default=False)
+    certification_assumed = _Flag(load_default=False)
 
     # Not skipped on field errors: in a list, one broken row would skip the rule for every row.
     @validates_schema(skip_on_field_errors=False)
@@ -142,6 +146,34 @@ class DecisionEntrySchema(_Object):
             raise ValidationError(f"until {until} is not after in_effect_from {start}", "until")
 
 
+class MembershipEntrySchema(_Object):
+    """One period of EU or EEA membership of one code."""
+
+    code = _text(required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(MEMBERSHIP_STATUSES, error="status must be one of {choices}"),
+        error_messages=_TEXT_ERRORS,
+    )
+    in_effect_from = _day(required=True)
+    until = _day()
+    note = _text()
+    condition = _text()
+
+    @validates_schema(skip_on_field_errors=False)
+    def _ends_after_it_starts(self, row: dict[str, Any], **kwargs: Any) -> None:
+        start, until = row.get("in_effect_from"), row.get("until")
+        if start is not None and until is not None and until < start:
+            raise ValidationError(f"until {until} is before in_effect_from {start}", "until")
+
+
+class ReadingEntrySchema(_Object):
+    code = _text(required=True)
+    article = _text(required=True)
+    reading = _text(required=True)
+    quote = _text()
+
+
 class ExclusionEntrySchema(_Object):
     code = _text(required=True)
     article = _text(required=True)
@@ -157,6 +189,14 @@ class AdequacyFileSchema(_Object):
     territories = _entries(TerritoryEntrySchema)
     decisions = _entries(DecisionEntrySchema)
     contract_exclusions = _entries(ExclusionEntrySchema)
+    membership = _entries(MembershipEntrySchema)
+    contract_readings = _entries(ReadingEntrySchema)
+    names = fields.Dict(
+        keys=fields.String(),
+        values=_strings_by_key(),
+        load_default=dict,
+        error_messages=_OBJECT_ERRORS,
+    )
 
     @validates_schema(skip_on_field_errors=False)
     def _territories_listed_once(self, loaded: dict[str, Any], **kwargs: Any) -> None:

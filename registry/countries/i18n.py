@@ -25,6 +25,8 @@ READ_FIELDS: Mapping[str, tuple[str, ...]] = {
         "note",
     ),
     "contract_exclusions": ("rule",),
+    "membership": ("note", "condition"),
+    "contract_readings": ("reading",),
 }
 
 Extracted = tuple[int, None, str, list[str]]

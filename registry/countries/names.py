@@ -7,10 +7,18 @@ import gettext
 
 import pycountry
 
+from registry.countries import data
+
 
 @functools.lru_cache(maxsize=8192)
 def place_name(code: str, language: str) -> str:
-    """Name of a normalised code; pycountry's catalogues, never gettext.install()."""
+    """Name of a normalised code; pycountry's catalogues, never gettext.install().
+
+    The data file's ``names`` win where pycountry gives two codes the same name.
+    """
+    override = data.packaged().names.get(code, {}).get(language)
+    if override is not None:
+        return override
     if "-" in code:
         subdivision = pycountry.subdivisions.get(code=code)
         return str(_translation("iso3166-2", language).gettext(subdivision.name))

@@ -37,6 +37,13 @@ class AssessQuerySchema(AtQuerySchema):
             "(for US locations; the framework in force at `at`)"
         },
     )
+    adequacy_scope_confirmed = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "The recipient falls within the scope of a decision that covers "
+            "only some recipients (Canada, Israel, Japan, Korea)"
+        },
+    )
 
 
 class AdequacySchema(Schema):
@@ -47,6 +54,20 @@ class AdequacySchema(Schema):
     )
     scope = fields.String(required=True)
     source = fields.String(required=True)
+
+
+class ScopeSchema(Schema):
+    limited = fields.Boolean(required=True)
+    text = fields.String(required=True, metadata={"description": "The decision's scope"})
+    confirmed = fields.Boolean(
+        required=True,
+        metadata={"description": "The entry confirms the recipient falls within the scope"},
+    )
+
+
+class ContractReadingSchema(Schema):
+    article = fields.String(required=True, metadata={"description": "Article of the agreement"})
+    reading = fields.String(required=True)
 
 
 class ContractExclusionSchema(Schema):
@@ -68,6 +89,12 @@ class AssessmentSchema(Schema):
         allow_none=True,
         metadata={"description": "The decision that applies; null when none does"},
     )
+    scope = fields.Nested(
+        ScopeSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The decision covers only some recipients; null when general"},
+    )
     requires_consent = fields.Boolean(
         required=True,
         metadata={"description": "Prior consent of the controller needed (agreement Art. 3.1)"},
@@ -77,6 +104,12 @@ class AssessmentSchema(Schema):
         required=True,
         allow_none=True,
         metadata={"description": "The agreement excludes this location from adequacy"},
+    )
+    contract_reading = fields.Nested(
+        ContractReadingSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "How the registry reads an outdated or unexplained clause"},
     )
     conditions = fields.List(fields.String(), required=True)
     warnings = fields.List(fields.String(), required=True)

@@ -1,8 +1,10 @@
 """Where may personal data go under this agreement? Pure functions over the adequacy data.
 
 No database: the data file is read once, and every answer is a function of
-(location code, date, DPF certification). Zones follow GDPR: ``eea``, ``adequate`` (an
-Art. 45 decision applies to this recipient) or ``third_country``. ``requires_consent`` follows
+(location code, date, DPF certification, scope confirmation). Zones follow GDPR: ``eea`` (by
+dated membership), ``adequate`` (an Art. 45 decision, or the UK's bridge, applies to this
+recipient) or ``third_country``. A decision of limited scope warns unless the entry confirms
+the recipient falls within it; it never changes the zone. ``requires_consent`` follows
 the agreement: Art. 3.1 allows the EEA, Art. 3.3 allows adequacy except where the contract
 excludes a place (Quebec); everything else needs the controller's prior consent.
 
@@ -13,11 +15,18 @@ mail can read them in the reader's language (``phrases.translate``) while the AP
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from registry.countries import data, data_checks
-from registry.countries.data import AdequacyData, Decision, Territory
+from registry.countries.data import (
+    AdequacyData,
+    ContractReading,
+    Decision,
+    Membership,
+    Territory,
+)
 from registry.countries.names import place_name
 from registry.countries.phrases import N_, Phrase, Place, Sentences
 from registry.errors import Invalid
@@ -45,10 +54,9 @@ class UnknownLocation(Invalid):
         self.code = code
 
 
-@functools.cache
 def load() -> AdequacyData:
     """The packaged data file, read and checked once per process."""
-    return data.read(data.DATA_FILE)
+    return data.packaged()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -65,12 +73,24 @@ def normalise(code: str) -> str:
     return candidate
 
 
-def assess(code: str, at: date, *, dpf_certified: bool = False) -> dict[str, Any]:
-    """Assess one location at one date; a fresh JSON-ready dict on every call."""
+def assess(
+    code: str,
+    at: date,
+    *,
+    dpf_certified: bool = False,
+    adequacy_scope_confirmed: bool = False,
+) -> dict[str, Any]:
+    """Assess one location at one date; a fresh JSON-ready dict on every call.
+
+    ``dpf_certified``: the recipient is on the DPF List (for places under the US rule);
+    ``adequacy_scope_confirmed``: the recipient falls within a limited decision's scope.
+    """
     normalised = normalise(code)
     if dpf_certified and not _needs_certification(normalised):
         dpf_certified = False  # irrelevant here; keeps the cache small
-    return _fresh(_assess(normalised, at, dpf_certified))
+    if adequacy_scope_confirmed and not _has_limited_scope(normalised):
+        adequacy_scope_confirmed = False
+    return _fresh(_assess(normalised, at, dpf_certified, adequacy_scope_confirmed))
 
 
 def adequacy_table(at: date) -> dict[str, Any]:
@@ -118,6 +138,11 @@ def _change_dates() -> tuple[date, ...]:
             warn_from = _expiry_warning_from(decision)
             if warn_from is not None:
                 days.add(warn_from)
+    for rows in load().membership.values():
+        for row in rows:
+            days.add(row.in_effect_from)
+            if row.until is not None:
+                days.add(row.until + timedelta(days=1))
     return tuple(sorted(days))
 
 
@@ -131,29 +156,38 @@ def country_name(code: str, language: str) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-def _assess(code: str, at: date, dpf_certified: bool) -> dict[str, Any]:
+def _assess(code: str, at: date, dpf_certified: bool, scope_confirmed: bool) -> dict[str, Any]:
     adequacy = load()
     country = code[:2]
     territory = adequacy.territories.get(code) or adequacy.territories.get(country)
     conditions: list[str] = []
     warnings: list[str] = []
     found: dict[str, Any] | None = None
+    scope: dict[str, Any] | None = None
 
     if territory is not None and not territory.confirmed:
         warnings.append(
             Phrase(N_("Unconfirmed in the registry's data: %(note)s"), note=territory.note)
         )
 
-    if _in_eea(adequacy, country, territory):
+    member = _membership_at(adequacy, code, territory, at)
+    if member is not None:
         zone = ZONE_EEA
+        conditions.extend([member.condition] if member.condition else [])
     else:
         decisions = _decisions_for(adequacy, code, territory)
-        zone, found, conditions, more = _outside_eea(decisions, at, dpf_certified)
-        warnings.extend(more)
+        zone, current, found, more = _outside_eea(decisions, at, dpf_certified)
+        conditions.extend(more.conditions)
+        warnings.extend(more.warnings)
+        if zone == ZONE_ADEQUATE and current is not None and current.limited_scope:
+            scope = _scope(current, scope_confirmed, warnings)
 
     exclusion = adequacy.exclusions.get(code)
     if exclusion is not None:
         conditions.append(exclusion.rule)
+    reading = _reading_for(adequacy, code, territory)
+    if reading is not None:
+        conditions.append(_reading_phrase(reading))
     return {
         "code": code,
         "country": country,
@@ -161,9 +195,13 @@ def _assess(code: str, at: date, dpf_certified: bool) -> dict[str, Any]:
         "name_nl": place_name(code, "nl"),
         "zone": zone,
         "adequacy": found,
+        "scope": scope,
         "requires_consent": zone == ZONE_THIRD_COUNTRY or exclusion is not None,
         "contract_exclusion": (
             {"article": exclusion.article, "rule": exclusion.rule} if exclusion else None
+        ),
+        "contract_reading": (
+            {"article": reading.article, "reading": reading.reading} if reading else None
         ),
         "conditions": conditions,
         "warnings": warnings,
@@ -171,18 +209,78 @@ def _assess(code: str, at: date, dpf_certified: bool) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Texts:
+    conditions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _membership_at(
+    adequacy: AdequacyData, code: str, territory: Territory | None, at: date
+) -> Membership | None:
+    """The membership row that puts the code in the EEA at ``at``, or a stand-in for a
+    territory whose status is EEA; None outside the EEA.
+
+    The code's own rows decide first (Gibraltar was in the EU until 2020); then a territory's
+    current status; then the country's rows (a subdivision of a member state).
+    """
+    rows = adequacy.membership.get(code)
+    if rows is None and territory is None:
+        rows = adequacy.membership.get(code[:2], ())
+    current = next((row for row in rows or () if row.in_force(at)), None)
+    if current is not None:
+        return current
+    if rows is None and territory is not None and territory.status == data.EEA:
+        return _TERRITORY_IN_EEA
+    return None
+
+
+_TERRITORY_IN_EEA = Membership(code="", status="territory", in_effect_from=date.min)
+
+
+def _scope(decision: Decision, confirmed: bool, warnings: list[str]) -> dict[str, Any]:
+    """A decision that covers only some recipients: warn unless the entry confirms it."""
+    if not confirmed:
+        warnings.append(
+            Phrase(
+                # Translators: the entry is the sub-processor's record on the list.
+                N_(
+                    "The adequacy decision %(decision)s covers only part of the recipients "
+                    "there (%(scope)s); the entry does not confirm that this recipient falls "
+                    "within that scope."
+                ),
+                decision=decision.decision,
+                scope=decision.scope,
+            )
+        )
+    return {"limited": True, "text": decision.scope, "confirmed": confirmed}
+
+
+def _reading_for(
+    adequacy: AdequacyData, code: str, territory: Territory | None
+) -> ContractReading | None:
+    """A reading of the code itself, else of the country whose rule the code follows."""
+    if code in adequacy.readings:
+        return adequacy.readings[code]
+    follows = (territory.same_as or territory.code) if territory is not None else code[:2]
+    return adequacy.readings.get(follows)
+
+
+def _reading_phrase(reading: ContractReading) -> str:
+    return Phrase(N_("How the registry reads the agreement: %(reading)s"), reading=reading.reading)
+
+
 def _outside_eea(
     decisions: tuple[Decision, ...], at: date, dpf_certified: bool
-) -> tuple[str, dict[str, Any] | None, list[str], list[str]]:
-    """Zone, adequacy, conditions and warnings where only an adequacy decision can help."""
+) -> tuple[str, Decision | None, dict[str, Any] | None, _Texts]:
+    """Zone, decision, adequacy and texts where only an adequacy decision can help."""
     current = next((d for d in decisions if d.in_force(at)), None)
     if current is None:
         warnings = [_no_decision_warning(decisions, at)] if decisions else []
-        return ZONE_THIRD_COUNTRY, None, [], warnings
-    conditions = list(current.conditions)
-    warnings = [*current.warnings, *_decision_warnings(current, at)]
+        return ZONE_THIRD_COUNTRY, None, None, _Texts(warnings=warnings)
+    texts = _Texts(list(current.conditions), [*current.warnings, *_decision_warnings(current, at)])
     if current.requires_certification and not dpf_certified:
-        conditions.append(
+        texts.conditions.append(
             Phrase(
                 # Translators: the recipient is the sub-processor the data would go to.
                 N_(
@@ -192,8 +290,19 @@ def _outside_eea(
                 framework=current.requires_certification,
             )
         )
-        return ZONE_THIRD_COUNTRY, None, conditions, warnings
-    return ZONE_ADEQUATE, _adequacy(current), conditions, warnings
+        return ZONE_THIRD_COUNTRY, current, None, texts
+    if current.requires_certification and current.certification_assumed:
+        texts.warnings.append(
+            Phrase(
+                N_(
+                    "At this date the %(framework)s applied: the recipient's certification "
+                    "under it is assumed from its certification under the EU-US Data Privacy "
+                    "Framework, not recorded."
+                ),
+                framework=current.requires_certification,
+            )
+        )
+    return ZONE_ADEQUATE, current, _adequacy(current), texts
 
 
 def _decision_warnings(current: Decision, at: date) -> list[str]:
@@ -230,18 +339,12 @@ def _decision_warnings(current: Decision, at: date) -> list[str]:
 def _fresh(result: dict[str, Any]) -> dict[str, Any]:
     """A copy deep enough that callers cannot change the cached answer."""
     copy = dict(result)
-    for key in ("adequacy", "contract_exclusion"):
+    for key in ("adequacy", "scope", "contract_exclusion", "contract_reading"):
         if copy[key] is not None:
             copy[key] = dict(copy[key])
     copy["conditions"] = list(copy["conditions"])
     copy["warnings"] = list(copy["warnings"])
     return copy
-
-
-def _in_eea(adequacy: AdequacyData, country: str, territory: Territory | None) -> bool:
-    if territory is not None:
-        return territory.status == data.EEA
-    return country in adequacy.eea
 
 
 def _decisions_for(
@@ -254,6 +357,12 @@ def _decisions_for(
         # A territory outside the EEA never borrows the decision of the state it belongs to.
         return adequacy.by_code.get(territory.same_as or territory.code, ())
     return adequacy.by_code.get(code[:2], ())
+
+
+def _has_limited_scope(code: str) -> bool:
+    adequacy = load()
+    territory = adequacy.territories.get(code) or adequacy.territories.get(code[:2])
+    return any(d.limited_scope for d in _decisions_for(adequacy, code, territory))
 
 
 def _needs_certification(code: str) -> bool:

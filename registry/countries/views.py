@@ -48,11 +48,15 @@ def get_adequacy(at: Any) -> dict[str, Any]:
 @bp.response(200, AssessmentSchema)
 @bp.alt_response(304, description="Not Modified (If-None-Match)")
 @refusal(bp, 422, "Not a location code we know, or `at` is not a date")
-def get_country(code: str, at: Any, dpf_certified: bool) -> dict[str, Any]:
+def get_country(
+    code: str, at: Any, dpf_certified: bool, adequacy_scope_confirmed: bool
+) -> dict[str, Any]:
     """Assess a location code at a date: its zone and whether consent is needed."""
     if not LOCATION_CODE.fullmatch(code):
         raise service.UnknownLocation(code)
-    return service.assess(code, at, dpf_certified=dpf_certified)
+    return service.assess(
+        code, at, dpf_certified=dpf_certified, adequacy_scope_confirmed=adequacy_scope_confirmed
+    )
 
 
 @bp.after_request

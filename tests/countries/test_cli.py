@@ -46,6 +46,10 @@ def _territory(raw: dict[str, Any], code: str) -> dict[str, Any]:
     return next(row for row in raw["territories"] if row["code"] == code)
 
 
+def _membership(raw: dict[str, Any], code: str, status: str) -> dict[str, Any]:
+    return next(row for row in raw["membership"] if row["code"] == code and row["status"] == status)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -79,6 +83,27 @@ def _territory(raw: dict[str, Any], code: str) -> dict[str, Any]:
         (lambda raw: _find(raw, None).pop("name"), "'name' is missing"),
         (lambda raw: raw["contract_exclusions"][0].update(code="CA-XX"), "exclusion CA-XX"),
         (lambda raw: _find(raw, "UY").update(code="DE"), "EEA member"),
+        (
+            lambda raw: _membership(raw, "GB", "transition").update(in_effect_from="2020-01-31"),
+            "membership GB: periods from 1973-01-01 overlap",
+        ),
+        (
+            lambda raw: _membership(raw, "HR", "eu").update(until="2030-01-01"),
+            "EEA member HR: no open membership period",
+        ),
+        (
+            lambda raw: _membership(raw, "GB", "transition").update(until=None),
+            "membership GB: an open period, but not listed as an EEA member",
+        ),
+        (
+            lambda raw: _membership(raw, "GB", "eu").update(status="member"),
+            "membership GB member: status must be one of eu, efta, transition",
+        ),
+        (lambda raw: raw["names"].update({"XX-99": {"nl": "X"}}), "name XX-99: not an ISO"),
+        (
+            lambda raw: raw["contract_readings"][0].update(code="US-XX"),
+            "contract reading US-XX: not an ISO",
+        ),
     ],
 )
 def test_each_problem_is_reported_and_fails(tmp_path: Path, change: Any, message: str) -> None:
@@ -148,7 +173,7 @@ def test_read_accepts_a_changed_file(tmp_path: Path) -> None:
         (lambda raw: raw.pop("eea"), "file: 'eea' is missing"),
         (lambda raw: raw["eea"].update(eu="AT"), "eea: 'eu' must be a list"),
         (lambda raw: raw["aliases"].update(EL=""), "alias EL: 'target' must be a non-empty string"),
-        (lambda raw: raw["territories"].append(5), "territories[51]: must be an object"),
+        (lambda raw: raw["territories"].append(5), "territories[63]: must be an object"),
         (
             lambda raw: raw["territories"].append({"code": "GP", "status": "eea", "note": "x"}),
             "territory GP: listed twice",

@@ -93,6 +93,30 @@ def dutch(texts: list[str]) -> list[str]:
         return [translate(text) for text in texts]
 
 
+US_READING = (
+    "Hoe het register de verwerkersovereenkomst leest: Art. 3.3 van de "
+    "verwerkersovereenkomst staat doorgifte naar de Verenigde Staten alleen toe als de ontvanger "
+    "zich aan het EU-VS-privacyschild heeft verbonden. Het Hof van Justitie heeft het "
+    "privacyschild op 16 juli 2020 ongeldig verklaard, dus al vóór de ondertekening van de "
+    "verwerkersovereenkomst in maart 2023. Het register leest de bepaling als het EU-VS Data "
+    "Privacy Framework, het kader dat sinds 10 juli 2023 van kracht is: voor een daaronder "
+    "gecertificeerde ontvanger is geen voorafgaande toestemming nodig. Partijen doen er goed "
+    "aan deze lezing bij wijziging van de overeenkomst te bevestigen (art. 10.3 en 11.4)."
+)
+QUEBEC_READING = (
+    "Hoe het register de verwerkersovereenkomst leest: Art. 3.3 van de "
+    'verwerkersovereenkomst staat Canada toe "behalve Quebec". Het register past deze '
+    "uitzondering letterlijk toe: voor doorgifte naar Quebec is voorafgaande toestemming van de "
+    "verwerkingsverantwoordelijke vereist (art. 3.1), ook al kan het adequaatheidsbesluit voor "
+    "Canada (2002/2/EG, van kracht sinds 20 december 2001) een ontvanger daar die onder de "
+    "PIPEDA valt wel dekken. De overeenkomst noemt geen reden; de private sector in Quebec "
+    "valt onder de eigen privacywetgeving van Quebec in plaats van onder de PIPEDA. Partijen "
+    "doen er goed aan "
+    "bij wijziging van de overeenkomst te bevestigen of deze uitzondering nog is bedoeld "
+    "(art. 10.3 en 11.4)."
+)
+
+
 def test_a_us_recipient_without_certification_in_dutch(app: Flask) -> None:
     result = assess("US", TODAY)
     assert dutch(result["conditions"]) == [
@@ -102,6 +126,7 @@ def test_a_us_recipient_without_certification_in_dutch(app: Flask) -> None:
         "Deze sub-verwerker is niet als gecertificeerd onder het EU-VS Data Privacy Framework "
         "aangemerkt; daarom is voorafgaande toestemming vereist (art. 3.1 van de "
         "verwerkersovereenkomst).",
+        US_READING,
     ]
     assert dutch(result["warnings"]) == [
         "Het adequaatheidsbesluit over het EU-VS Data Privacy Framework wordt in rechte "
@@ -118,6 +143,7 @@ def test_quebec_names_the_agreements_exclusion_in_dutch(app: Flask) -> None:
         'doorgifte zonder toestemming is toegestaan ("Canada (behalve Quebec)"); voor doorgifte '
         "naar Quebec is daarom voorafgaande toestemming van de verwerkingsverantwoordelijke "
         "vereist (art. 3.1).",
+        QUEBEC_READING,
     ]
 
 
@@ -169,6 +195,9 @@ def texts_people_read(document: dict[str, Any]) -> set[str]:
             if decision.get(field):
                 found.add(decision[field])
     found.update(exclusion["rule"] for exclusion in document["contract_exclusions"])
+    found.update(reading["reading"] for reading in document["contract_readings"])
+    for row in document["membership"]:
+        found.update(row[field] for field in ("note", "condition") if row.get(field))
     # Decision numbers without a word in them ("2013/65/EU") read the same in every language.
     return {text for text in found if any(char.islower() for char in text)}
 

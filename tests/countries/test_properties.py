@@ -23,11 +23,16 @@ CODES = st.sampled_from(COUNTRIES + SUBDIVISIONS + ["EL", "UK", "el", " uk-eng "
 quick = settings(max_examples=300, deadline=None, database=None)
 
 
+def _joined(code: str) -> date:
+    return service.load().membership[code][0].in_effect_from
+
+
 @quick
 @given(code=st.sampled_from(EEA), day=DAYS, dpf=st.booleans())
-def test_every_eea_member_on_every_day_is_eea_without_consent(
+def test_every_eea_member_on_every_day_since_it_joined_is_eea_without_consent(
     code: str, day: date, dpf: bool
 ) -> None:
+    day = max(day, _joined(code))
     result = service.assess(code, day, dpf_certified=dpf)
     assert result["zone"] == "eea"
     assert result["requires_consent"] is False
@@ -51,6 +56,27 @@ def test_zone_adequacy_and_consent_agree(code: str, day: date, dpf: bool) -> Non
         assert adequacy["until"] is None or day.isoformat() <= adequacy["until"]
     if day >= date(2020, 7, 16):
         assert "Privacy Shield" not in str(result["adequacy"])
+
+
+@quick
+@given(code=st.sampled_from(EEA), day=DAYS)
+def test_before_joining_a_member_is_outside_the_eea(code: str, day: date) -> None:
+    if day < _joined(code):
+        assert service.assess(code, day)["zone"] != "eea"
+
+
+@quick
+@given(code=CODES, day=DAYS, scope=st.booleans())
+def test_a_confirmed_scope_never_changes_zone_or_consent(code: str, day: date, scope: bool) -> None:
+    result = service.assess(code, day, adequacy_scope_confirmed=scope)
+    plain = service.assess(code, day)
+    assert (result["zone"], result["requires_consent"]) == (
+        plain["zone"],
+        plain["requires_consent"],
+    )
+    if result["scope"] is not None:
+        assert result["scope"]["confirmed"] is scope
+        assert result["zone"] == "adequate"
 
 
 @quick

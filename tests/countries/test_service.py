@@ -130,12 +130,18 @@ def test_faroe_islands_are_outside_the_eea_but_adequate() -> None:
     assert result["adequacy"]["decision"] == "2010/146/EU"
 
 
-@pytest.mark.parametrize("code", ["SJ", "NO-21", "NO-22"])
-def test_svalbard_is_outside_the_eea_with_an_unconfirmed_warning(code: str) -> None:
-    result = assess(code, TODAY)
+def test_sj_is_outside_the_eea_with_a_warning_naming_svalbard_and_jan_mayen() -> None:
+    result = assess("SJ", TODAY)
     assert result["zone"] == "third_country"
     assert result["requires_consent"] is True
-    assert any("Unconfirmed" in warning for warning in result["warnings"])
+    (warning,) = result["warnings"]
+    assert "Unconfirmed" in warning and "NO-21" in warning and "NO-22" in warning
+
+
+def test_svalbard_is_outside_and_jan_mayen_inside_the_eea() -> None:
+    svalbard, jan_mayen = assess("NO-21", TODAY), assess("NO-22", TODAY)
+    assert (svalbard["zone"], svalbard["requires_consent"]) == ("third_country", True)
+    assert (jan_mayen["zone"], jan_mayen["requires_consent"]) == ("eea", False)
 
 
 def test_norway_itself_is_eea() -> None:
@@ -197,7 +203,11 @@ def test_us_is_adequate_only_for_dpf_certified_recipients() -> None:
 
 def test_nothing_current_is_called_privacy_shield() -> None:
     for dpf in (False, True):
-        assert "Privacy Shield" not in str(assess("US", TODAY, dpf_certified=dpf))
+        result = assess("US", TODAY, dpf_certified=dpf)
+        assert "Privacy Shield" not in str(result["adequacy"])
+        # Only the reading of the agreement's outdated clause names it.
+        (named,) = [text for text in result["conditions"] if "Privacy Shield" in text]
+        assert named.endswith(result["contract_reading"]["reading"])
     assert "Privacy Shield" not in str(service.adequacy_table(TODAY)["decisions"])
 
 
@@ -244,7 +254,12 @@ def test_uk_periods_join_without_a_gap() -> None:
     for day in (date(2021, 6, 27), date(2021, 6, 28), date(2025, 6, 27), date(2025, 6, 28)):
         result = assess("GB", day)
         decisions.append(result["adequacy"] and result["adequacy"]["decision"])
-    assert decisions == [None, "(EU) 2021/1772", "(EU) 2021/1772", "(EU) 2021/1772, extended"]
+    assert decisions == [
+        "EU-UK Trade and Cooperation Agreement, Art. FINPROV.10A (bridge)",
+        "(EU) 2021/1772",
+        "(EU) 2021/1772",
+        "(EU) 2021/1772, extended",
+    ]
     assert assess("GB", date(2025, 12, 27))["adequacy"]["until"] == "2025-12-27"
     renewed = assess("GB", date(2025, 12, 28))["adequacy"]
     assert renewed["decision"].startswith("C(2025) 8771")
@@ -293,8 +308,10 @@ def test_a_third_country_without_any_decision() -> None:
         "name_nl": "India",
         "zone": "third_country",
         "adequacy": None,
+        "scope": None,
         "requires_consent": True,
         "contract_exclusion": None,
+        "contract_reading": None,
         "conditions": [],
         "warnings": [],
         "as_of": "2026-11-27",
