@@ -72,6 +72,14 @@ class AgreementTransfersSchema(Schema):
         fields.Nested(TransferSchema),
         metadata={
             "description": "the locations that may not be used for this controller now: "
-            "consent_required, objection_pending, excluded — each with its reason"
+            "consent_required, objection_pending, excluded, safeguard_missing — each with its "
+            "reason"
+        },
+    )
+    warnings = fields.List(
+        fields.Nested(TransferSchema),
+        metadata={
+            "description": "the locations whose entry needs attention (each row's warnings): "
+            "a DPF check more than 12 months old, a derogation used for a standing transfer"
         },
     )

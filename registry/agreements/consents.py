@@ -8,8 +8,9 @@ Where adequacy depends on the recipient — the US, adequate only for recipients
 under the EU-US Data Privacy Framework — the recipients it covers decide:
 
 - limited to one sub-processor: refused when that sub-processor is DPF-certified in every
-  version now in force or announced (a lapse of certification reaches the controller as an
-  announced change, in time to consent then);
+  version now in force or announced (a lapse of certification takes effect at once and
+  reaches every controller as an urgent notice: consent is given then, or beforehand for
+  every sub-processor at the location);
 - for every sub-processor at that location: accepted, since it covers each recipient that is
   not certified, now or later — that is exactly what a general consent means. Certified
   recipients stay ``allowed_adequacy`` in the transfers view whatever the consent says.
@@ -19,7 +20,7 @@ A consent for a country covers its subdivisions too (consent for ``US`` covers `
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -34,7 +35,7 @@ from registry.errors import Conflict, Invalid, NotFound
 from registry.extensions import db
 from registry.notifications.service import queue_notice
 from registry.organisations.models import Organisation
-from registry.subprocessors.models import SubprocessorVersion
+from registry.subprocessors.models import Change, SubprocessorVersion
 
 CONSENT_GIVEN = "consent_given"
 CONSENT_REVOKED = "consent_revoked"
@@ -127,6 +128,22 @@ def revoke_consent(*, controller: Organisation, agreement_id: int, consent_id: i
     return consent
 
 
+def consented_codes(*, agreement: Agreement, change: Change, at: datetime) -> list[str]:
+    """The location codes the agreement's consents in force at ``at`` cover for the
+    sub-processor a change is about (for a replacement: the one that takes over)."""
+    subprocessor_id = change.replacement_id or change.subprocessor_id
+    return sorted(
+        db.session.scalars(
+            select(Consent.code).where(
+                Consent.agreement_id == agreement.id,
+                Consent.given_at <= at,
+                or_(Consent.revoked_at.is_(None), Consent.revoked_at > at),
+                or_(Consent.subprocessor_id.is_(None), Consent.subprocessor_id == subprocessor_id),
+            )
+        )
+    )
+
+
 def subprocessor_name(consent: Consent) -> str | None:
     """The name of the sub-processor a consent is limited to, as last published."""
     if consent.subprocessor_id is None:
@@ -196,9 +213,12 @@ def _check_consent_is_needed(
     needed = [
         v
         for v in versions
-        if countries.assess(code, max(today, v.valid_from.date()), dpf_certified=v.dpf_certified)[
-            "requires_consent"
-        ]
+        if countries.assess(
+            code,
+            max(today, v.valid_from.date()),
+            dpf_certified=v.dpf_certified,
+            adequacy_scope_confirmed=v.adequacy_scope_confirmed,
+        )["requires_consent"]
     ]
     if not needed:
         raise Invalid(

@@ -13,7 +13,12 @@ from registry.organisations.models import Organisation
 from registry.subprocessors import service as subprocessors
 
 # Statuses under which a location may not be used for the controller's data.
-BLOCKING = ("consent_required", "objection_pending", transfers.EXCLUDED)
+BLOCKING = (
+    "consent_required",
+    "objection_pending",
+    transfers.EXCLUDED,
+    transfers.SAFEGUARD_MISSING,
+)
 
 
 def count_agreements(*, processor: Organisation, at: datetime) -> int:
@@ -43,6 +48,7 @@ def transfers_overview(
                 "controller": agreement.controller,
                 "summary": view["summary"],
                 "blocking": [row for row in view["transfers"] if row["status"] in BLOCKING],
+                "warnings": [row for row in view["transfers"] if row["warnings"]],
             }
         )
     return rows

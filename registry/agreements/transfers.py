@@ -1,13 +1,20 @@
 """Every location of the list in force, as it applies to one controller (Art. 3.1).
 
-The order of the checks is the order of precedence: what the contract allows outright,
-then what the controller decided (exclusion, pending objection, consent).
+Two questions per location. The law's (GDPR Chapter V): what the transfer rests on
+(``lawful_basis``: the EEA, an adequacy decision covering the recipient, an Art. 46 safeguard,
+an Art. 49 derogation, or nothing). The contract's (``status``): whether the controller's prior
+consent is needed and given. Consent never makes up for a missing safeguard: a location with no
+basis in law is ``safeguard_missing`` whatever the controller decided.
+
+The order of the checks is the order of precedence: what the controller decided to hold back
+(exclusion, pending objection), what the law refuses, what the contract allows outright, then
+consent.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,10 +25,15 @@ from registry.agreements.signals import transfer_restrictions
 from registry.countries import service as countries
 from registry.events import answers
 from registry.extensions import db
+from registry.subprocessors import safeguards
 from registry.subprocessors import service as subprocessors
+from registry.subprocessors.display import display_value
 from registry.subprocessors.models import SubprocessorVersion
 
 EXCLUDED = "excluded"
+SAFEGUARD_MISSING = "safeguard_missing"
+# Not blocking: the sub-processor stays in use while the controller's objection is discussed.
+IN_USE_OBJECTION_PENDING = "in_use_objection_pending"
 
 
 @dataclass(frozen=True)
@@ -74,9 +86,13 @@ def transfers(
     for version in versions:
         for location in version.locations:
             assessment = countries.assess(
-                location["code"], at.date(), dpf_certified=version.dpf_certified
+                location["code"],
+                at.date(),
+                dpf_certified=version.dpf_certified,
+                adequacy_scope_confirmed=version.adequacy_scope_confirmed,
             )
-            status, reason, consent_id = _classify(version.subprocessor_id, assessment, decisions)
+            basis = safeguards.lawful_basis(assessment["zone"], version.transfer_mechanism)
+            status, reason, consent_id = _classify(version, assessment, basis, decisions)
             rows.append(
                 {
                     "subprocessor_id": version.subprocessor_id,
@@ -88,6 +104,11 @@ def transfers(
                     "status": status,
                     "reason": reason,
                     "consent_id": consent_id,
+                    "lawful_basis": basis,
+                    "mechanism": version.transfer_mechanism,
+                    "warnings": safeguards.entry_warnings(
+                        version, assessment["code"], assessment["zone"], at.date()
+                    ),
                 }
             )
     return {
@@ -99,22 +120,54 @@ def transfers(
 
 
 def _classify(
-    subprocessor_id: int, assessment: dict[str, Any], decisions: ControllerDecisions
+    version: SubprocessorVersion,
+    assessment: dict[str, Any],
+    basis: str,
+    decisions: ControllerDecisions,
 ) -> tuple[str, str, int | None]:
-    if subprocessor_id in decisions.restricted:
-        status, why = decisions.restricted[subprocessor_id]
-        return status, why, None
+    if version.subprocessor_id in decisions.restricted:
+        status, why = decisions.restricted[version.subprocessor_id]
+        if status != IN_USE_OBJECTION_PENDING:
+            return status, why, None
+        # An objection to a sub-processor on the list leaves it in use, but takes nothing
+        # away from what the location needs: a missing consent or safeguard still blocks.
+        found = _classify(version, assessment, basis, replace(decisions, restricted={}))
+        if found[0] in ("consent_required", SAFEGUARD_MISSING):
+            return found[0], f"{found[1]} {why}", None
+        return status, why, found[2]
     if assessment["zone"] == "eea":
         return "allowed_eea", "Inside the EEA (Art. 3.1).", None
+    if basis == safeguards.BASIS_NONE:
+        return (
+            SAFEGUARD_MISSING,
+            "Outside the EEA, no adequacy decision covers the recipient and the entry names no "
+            "Art. 46 safeguard: the transfer has no basis in GDPR Chapter V, and the "
+            "controller's consent does not replace one.",
+            None,
+        )
+    rests_on = _rests_on(version, assessment)
     if not assessment["requires_consent"]:
-        decision = (assessment.get("adequacy") or {}).get("decision", "")
-        return "allowed_adequacy", f"Adequacy decision {decision} (Art. 3.3).".strip(), None
-    consent = decisions.consent_for(assessment["code"], subprocessor_id)
+        return "allowed_adequacy", f"No prior consent needed (Art. 3.3); {rests_on}.", None
+    consent = decisions.consent_for(assessment["code"], version.subprocessor_id)
     if consent is not None:
         return (
             "consent_given",
-            f"Prior consent {consent.id} of {consent.given_at.date()}.",
+            f"Prior consent given (Art. 3.1) on {consent.given_at.date()} (consent "
+            f"{consent.id}); {rests_on}.",
             consent.id,
         )
     why = "; ".join(assessment.get("conditions") or []) or "No adequacy decision applies."
-    return "consent_required", f"Outside the EEA without adequacy: {why} (Art. 3.1)", None
+    return (
+        "consent_required",
+        f"Prior consent required (Art. 3.1): {why} Once given, {rests_on}.",
+        None,
+    )
+
+
+def _rests_on(version: SubprocessorVersion, assessment: dict[str, Any]) -> str:
+    """What the transfer rests on in law, as a phrase."""
+    if assessment["zone"] == "adequate":
+        decision = (assessment.get("adequacy") or {}).get("decision", "")
+        return f"the transfer rests on the adequacy decision {decision} (Art. 45 GDPR)"
+    mechanism = display_value("transfer_mechanism", version.transfer_mechanism, "en")
+    return f"the transfer rests on {mechanism}"

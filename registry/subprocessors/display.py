@@ -32,6 +32,9 @@ LABELS: Mapping[str, LazyString] = {
         "sub-processor field", "Certified under the EU-US Data Privacy Framework"
     ),
     "dpf_checked_on": lazy_pgettext("sub-processor field", "DPF certification checked on"),
+    "adequacy_scope_confirmed": lazy_pgettext(
+        "sub-processor field", "Recipient within the scope of the adequacy decision"
+    ),
     "transfer_mechanism": lazy_pgettext("sub-processor field", "Transfer mechanism"),
     "flowdown_signed_on": lazy_pgettext(
         "sub-processor field", "Same obligations imposed in writing on"
@@ -52,6 +55,18 @@ MECHANISMS: Mapping[str, LazyString] = {
         "standard contractual clauses (Art. 46(2)(c) GDPR, Decision (EU) 2021/914)",
     ),
     "bcr": lazy_pgettext("transfer mechanism", "binding corporate rules (Art. 47 GDPR)"),
+    "ad_hoc_clauses": lazy_pgettext(
+        "transfer mechanism",
+        "contractual clauses authorised by the supervisory authority (Art. 46(3)(a) GDPR)",
+    ),
+    "code_of_conduct": lazy_pgettext(
+        "transfer mechanism",
+        "approved code of conduct with binding commitments (Art. 46(2)(e) GDPR)",
+    ),
+    "certification": lazy_pgettext(
+        "transfer mechanism",
+        "approved certification mechanism with binding commitments (Art. 46(2)(f) GDPR)",
+    ),
     "derogation": lazy_pgettext(
         "transfer mechanism", "derogation for a specific situation (Art. 49 GDPR)"
     ),
@@ -142,7 +157,10 @@ def consent_locations(
     needed = []
     for location in after.get("locations") or []:
         assessment = assess(
-            location["code"], at.date(), dpf_certified=bool(after.get("dpf_certified"))
+            location["code"],
+            at.date(),
+            dpf_certified=bool(after.get("dpf_certified")),
+            adequacy_scope_confirmed=bool(after.get("adequacy_scope_confirmed")),
         )
         if not assessment["requires_consent"]:
             continue
@@ -160,6 +178,20 @@ def consent_locations(
             }
         )
     return needed
+
+
+def split_by_consent(
+    locations: list[dict[str, Any]], consented: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The locations that still need the controller's consent, and those it has given
+    (a consent for a country covers its subdivisions: US covers US-CA)."""
+    needed: list[dict[str, Any]] = []
+    given: list[dict[str, Any]] = []
+    for location in locations:
+        code = location["code"]
+        done = any(code == c or code.startswith(c + "-") for c in consented)
+        (given if done else needed).append(location)
+    return needed, given
 
 
 def consent_reasons(assessment: dict[str, Any], name: str) -> list[str]:

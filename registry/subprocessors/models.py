@@ -31,6 +31,7 @@ ENTRY_FIELDS = (
     "locations",
     "dpf_certified",
     "dpf_checked_on",
+    "adequacy_scope_confirmed",
     "transfer_mechanism",
     "flowdown_signed_on",
 )
@@ -91,6 +92,8 @@ class SubprocessorVersion(Model):
     locations: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     dpf_certified: Mapped[bool] = mapped_column(default=False)
     dpf_checked_on: Mapped[date | None]
+    # The recipient falls within the scope of a limited adequacy decision (Canada, Japan, ...).
+    adequacy_scope_confirmed: Mapped[bool] = mapped_column(default=False)
     transfer_mechanism: Mapped[str | None] = mapped_column(String(32))
     flowdown_signed_on: Mapped[date | None]
 
@@ -122,6 +125,9 @@ class Change(Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
+    # Why the change needs no notice: "reduction" (it only stops something) or "dpf_lapse"
+    # (a transfer lost its adequacy basis); None for a change that waits for the notice period.
+    immediate: Mapped[str | None] = mapped_column(String(16))
     announced_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     # Set by the worker once the "took effect" notice is queued (exactly once).
     effective_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -5,6 +5,10 @@ every agreement in force, in the agreement's language, with that agreement's obj
 deadline) and to every confirmed subscriber of the processor (with an unsubscribe link). An
 address appears once per notice: as a contact if it is one, else as a subscriber.
 
+A change that needs no notice (a reduction) is told at once as ``change_immediate``; a lapse
+of DPF certification as the urgent ``dpf_lapsed``. Each contact reads which locations its own
+controller still has to consent to (``consented_codes`` in the audience's answer).
+
 The worker runs ``queue_effect_notices`` on each pass: a change that took effect gets its
 "took effect" notice exactly once.
 """
@@ -26,9 +30,21 @@ from registry.notifications.render import base_url, format_date, format_datetime
 from registry.notifications.service import queue_notice, subscriber_recipients
 from registry.organisations.models import Organisation
 from registry.subprocessors import service
-from registry.subprocessors.display import action_label, consent_locations, field_rows
+from registry.subprocessors.display import (
+    action_label,
+    consent_locations,
+    display_value,
+    field_rows,
+    split_by_consent,
+)
 from registry.subprocessors.models import Change
-from registry.subprocessors.service import CHANGE_ANNOUNCED, CHANGE_EFFECTIVE, CHANGE_WITHDRAWN
+from registry.subprocessors.service import (
+    CHANGE_ANNOUNCED,
+    CHANGE_EFFECTIVE,
+    CHANGE_IMMEDIATE,
+    CHANGE_WITHDRAWN,
+    DPF_LAPSED,
+)
 from registry.subprocessors.signals import change_audience
 
 _EFFECT_LOCK = zlib.crc32(b"registry.subprocessors.effect_notices")
@@ -72,6 +88,11 @@ def _change_facts(notice: Notice, language: str) -> dict[str, Any]:
         "api_path": f"/api/v1/changes/{change.id}/objections",
         "rows": field_rows(before, after, language),
         "consent": consent_locations(before, after, change.effective_at, language),
+        "mechanism": display_value(
+            "transfer_mechanism", (after or {}).get("transfer_mechanism"), language
+        ),
+        "immediate": change.immediate,
+        "at_once": change.effective_at <= change.announced_at,
     }
 
 
@@ -79,8 +100,12 @@ def change_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
     language = language_of(recipient)
     facts = shared(notice, ("change", language), lambda: _change_facts(notice, language))
     deadline = recipient.extra.get("objection_closes_at")
+    # A controller is told what it still has to decide; a subscriber sees every location.
+    needed, given = split_by_consent(facts["consent"], recipient.extra.get("consented_codes", []))
     return {
         "change": facts,
+        "consent_needed": needed,
+        "consent_given": given,
         "agreement_reference": recipient.extra.get("agreement_reference"),
         "objection_closes_at": format_datetime(deadline, language) if deadline else None,
     }
@@ -115,7 +140,7 @@ def queue_effect_notices(*, at: datetime, limit: int = 100) -> int:
             return total
 
 
-for _name in (CHANGE_ANNOUNCED, CHANGE_WITHDRAWN, CHANGE_EFFECTIVE):
+for _name in (CHANGE_ANNOUNCED, CHANGE_WITHDRAWN, CHANGE_EFFECTIVE, CHANGE_IMMEDIATE, DPF_LAPSED):
     register_kind(
         _name, recipients=change_recipients, context=change_context, subscriber_visible=True
     )

@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from registry import clock
 from registry.countries import service as countries
 from registry.extensions import db
-from registry.subprocessors import service
+from registry.subprocessors import safeguards, service
 from registry.subprocessors.models import Change, SubprocessorVersion
 from registry.subprocessors.revisions import PublishedProcessor
 
@@ -111,9 +111,9 @@ def entry(version: SubprocessorVersion, day: date) -> dict[str, Any]:
         {
             "code": location["code"],
             "activities": list(location.get("activities", [])),
-            "assessment": countries.assess(
-                location["code"], day, dpf_certified=version.dpf_certified
-            ),
+            # The country's assessment, with the entry's own warnings (a derogation, a stale
+            # DPF check): they are facts of this sub-processor, not of the country.
+            "assessment": safeguards.assess_location(version, location["code"], day),
         }
         for location in version.locations
     ]
@@ -131,7 +131,10 @@ def processing_countries(processor_id: int, at: datetime) -> list[dict[str, Any]
     for version in service.list_at(processor_id=processor_id, at=at):
         for location in version.locations:
             assessment = countries.assess(
-                location["code"], at.date(), dpf_certified=version.dpf_certified
+                location["code"],
+                at.date(),
+                dpf_certified=version.dpf_certified,
+                adequacy_scope_confirmed=version.adequacy_scope_confirmed,
             )
             country = by_code.setdefault(
                 location["code"],
@@ -150,6 +153,7 @@ def processing_countries(processor_id: int, at: datetime) -> list[dict[str, Any]
                     "name": version.name,
                     "activities": list(location.get("activities", [])),
                     "dpf_certified": version.dpf_certified,
+                    "adequacy_scope_confirmed": version.adequacy_scope_confirmed,
                     "requires_consent": assessment["requires_consent"],
                 }
             )

@@ -12,8 +12,8 @@ from registry.ids import ID
 from registry.organisations.schemas import URL_SIZE, validate_country
 from registry.params import AT_SIZE
 from registry.subprocessors.models import ChangeAction, ChangeStatus
+from registry.subprocessors.safeguards import TRANSFER_MECHANISMS
 
-TRANSFER_MECHANISMS = ("adequacy", "scc", "bcr", "derogation")
 SHORT = validate.Length(min=1, max=200)
 # Enough for any real list of categories; a mail to every controller repeats all of them.
 CATEGORIES = validate.Length(max=50)
@@ -76,8 +76,26 @@ class SubprocessorInSchema(Schema):
     )
     dpf_certified = fields.Boolean(load_default=False)
     dpf_checked_on = fields.Date(allow_none=True, load_default=None)
+    adequacy_scope_confirmed = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "The recipient falls within the scope of an adequacy decision that "
+            "covers only some recipients (Canada: PIPEDA; Japan: APPI with the Supplementary "
+            "Rules; Korea: PIPA; Israel: automated processing); without it such a location "
+            "carries a warning"
+        },
+    )
     transfer_mechanism = fields.String(
-        allow_none=True, load_default=None, validate=validate.OneOf(TRANSFER_MECHANISMS)
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(TRANSFER_MECHANISMS),
+        metadata={
+            "description": "What the transfers outside the EEA rest on in law (GDPR Chapter V): "
+            "adequacy only where a decision covers the recipient at every such location; an "
+            "Art. 46 safeguard (scc, bcr, ad_hoc_clauses, code_of_conduct, certification) "
+            "otherwise; derogation (Art. 49) is accepted with a warning. Prior consent under "
+            "the agreement is a separate question and never replaces it."
+        },
     )
     flowdown_signed_on = fields.Date(allow_none=True, load_default=None)
 
@@ -133,6 +151,7 @@ class SubprocessorOutSchema(Schema):
     locations = fields.List(fields.Nested(LocationOutSchema))
     dpf_certified = fields.Boolean()
     dpf_checked_on = fields.String(allow_none=True)
+    adequacy_scope_confirmed = fields.Boolean()
     transfer_mechanism = fields.String(allow_none=True)
     flowdown_signed_on = fields.String(allow_none=True)
     flowdown_missing = fields.Boolean(metadata={"description": "No written flow-down (Art. 5.3)"})
@@ -159,6 +178,7 @@ class CountrySubprocessorSchema(Schema):
     name = fields.String()
     activities = fields.List(fields.String())
     dpf_certified = fields.Boolean()
+    adequacy_scope_confirmed = fields.Boolean()
     requires_consent = fields.Boolean()
 
 
@@ -202,6 +222,14 @@ class ChangeSchema(Schema):
     after = fields.Nested(SnapshotSchema, allow_none=True)
     withdrawn_at = fields.DateTime(allow_none=True)
     withdraw_reason = fields.String(allow_none=True)
+    immediate = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why the change needed no notice: reduction (it only removes), "
+            "dpf_lapse (a transfer lost its adequacy basis) or dpf_recheck (a newer check of "
+            "the DPF List, nothing else); null when it waited for notice"
+        },
+    )
 
 
 class ChangeQuerySchema(Schema):

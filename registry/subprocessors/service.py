@@ -16,7 +16,7 @@ from registry.events import answers
 from registry.extensions import db
 from registry.notifications import service as notifications
 from registry.organisations.models import Organisation
-from registry.subprocessors import revisions
+from registry.subprocessors import immediacy, revisions, safeguards
 from registry.subprocessors.models import (
     ENTRY_FIELDS,
     Change,
@@ -32,6 +32,10 @@ from registry.subprocessors.signals import change_withdrawn, notice_days_require
 CHANGE_ANNOUNCED = "change_announced"
 CHANGE_WITHDRAWN = "change_withdrawn"
 CHANGE_EFFECTIVE = "change_effective"
+# A change that needs no notice (a reduction, a newer DPF check), and the urgent notice of a
+# DPF lapse (see ``immediacy``).
+CHANGE_IMMEDIATE = "change_immediate"
+DPF_LAPSED = "dpf_lapsed"
 
 _DATE_FIELDS = ("dpf_checked_on", "flowdown_signed_on")
 
@@ -159,12 +163,25 @@ def announce_change(
     subprocessor: dict[str, Any] | None = None,
     effective_at: datetime | None = None,
 ) -> Change:
-    """Announce an intended change; its versions are written now and apply from effective_at."""
+    """Announce a change; its versions are written now and apply from effective_at.
+
+    An addition, a replacement and any other update wait for the agreements' notice; a
+    reduction, a DPF lapse or a newer DPF check (see ``immediacy``) applies at once and is told
+    to everyone all the same."""
     action = ChangeAction(action)
     revisions.bump(processor)  # first: concurrent writes to this list wait here for this one
     announced_at = clock.now()
-    effective_at = _allowed_effective_at(processor, announced_at, effective_at)
     _check_shape(action, subprocessor_id, subprocessor)
+    current = None if action is ChangeAction.ADD else _open_version(processor, subprocessor_id)
+    entry = _new_entry(action, current, subprocessor)
+    before = snapshot(current) if current is not None else None
+    after = snapshot(entry) if entry is not None else None
+    immediate = immediacy.classify(action, before, after, subprocessor, announced_at.date())
+    effective_at = _allowed_effective_at(processor, announced_at, effective_at, immediate)
+    if current is not None:
+        _check_after_current(current, effective_at)
+    if entry is not None and immediate in (None, immediacy.DPF_LAPSE):
+        safeguards.check_transfer_basis(entry, effective_at.date())
     change = Change(
         processor_id=processor.id,
         action=action,
@@ -172,67 +189,97 @@ def announce_change(
         announced_at=announced_at,
         effective_at=effective_at,
         announced_by_token_id=request_token_id(),
+        before=before,
+        after=after,
+        immediate=immediate,
     )
-    if action is ChangeAction.ADD:
-        entry = _load_entry(subprocessor)
+    if current is not None:
+        _write_successor(processor, change, current, entry)
+    elif entry is not None:
         change.subprocessor_id = _add_subprocessor(processor, entry, effective_at, change).id
-        change.before, change.after = None, snapshot(entry)
-    else:
-        _write_successor(processor, change, subprocessor_id, subprocessor)
     db.session.add(change)
     db.session.flush()
+    _record_and_tell(processor, change)
+    return change
+
+
+def _record_and_tell(processor: Organisation, change: Change) -> None:
     audit.record(
         action="change.announced",
         object_type="change",
         object_id=change.id,
         processor_id=processor.id,
-        data={"action": action.value, "effective_at": effective_at.isoformat(), "reason": reason},
+        data={
+            "action": change.action.value,
+            "effective_at": change.effective_at.isoformat(),
+            "reason": change.reason,
+            "immediate": change.immediate,
+        },
     )
-    notifications.queue_notice(
-        kind=CHANGE_ANNOUNCED, processor_id=processor.id, change_id=change.id
-    )
-    return change
+    kind = CHANGE_ANNOUNCED
+    if change.immediate is not None:
+        kind = DPF_LAPSED if change.immediate == immediacy.DPF_LAPSE else CHANGE_IMMEDIATE
+    notifications.queue_notice(kind=kind, processor_id=processor.id, change_id=change.id)
+    if change.immediate and change.effective_at <= change.announced_at:
+        # In effect as it is told: no second "took effect" notice follows.
+        change.effective_noticed_at = change.announced_at
 
 
 def _allowed_effective_at(
-    processor: Organisation, announced_at: datetime, asked: datetime | None
+    processor: Organisation, announced_at: datetime, asked: datetime | None, immediate: str | None
 ) -> datetime:
-    """The moment asked for, or the earliest the notice periods allow; earlier is refused."""
-    earliest = earliest_effective_at(processor_id=processor.id, announced_at=announced_at)
+    """The moment asked for, or the earliest allowed; earlier is refused.
+
+    A change that needs notice applies no earlier than the notice periods allow; a reduction
+    at once or at a later moment; a DPF lapse at once."""
+    if immediate is None:
+        earliest = earliest_effective_at(processor_id=processor.id, announced_at=announced_at)
+        rule = "The agreements require notice: the earliest allowed moment is"
+    else:
+        earliest = announced_at
+        rule = "A change that needs no notice applies at once or later, not before"
     if asked is None:
         return earliest
-    if clock.as_utc(asked) < earliest:
+    asked = clock.as_utc(asked)
+    if immediate == immediacy.DPF_LAPSE and asked > announced_at:
         raise Invalid(
             "effective_at",
-            "The agreements require notice: the earliest allowed moment is "
-            f"{earliest.isoformat()}.",
+            "A DPF lapse is a fact to publish at once: leave effective_at out, or give "
+            f"{announced_at.isoformat()}.",
         )
-    return clock.as_utc(asked)
+    if asked < earliest:
+        raise Invalid("effective_at", f"{rule} {earliest.isoformat()}.")
+    return asked
+
+
+def _new_entry(
+    action: ChangeAction, current: SubprocessorVersion | None, body: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The entry as it will read: None for a removal."""
+    if action is ChangeAction.REMOVE:
+        return None
+    if action is ChangeAction.UPDATE and current is not None:
+        # Fields left out are kept; the merged entry must pass the same rules as a new one.
+        return _load_entry({**snapshot(current), **(body or {})})
+    return _load_entry(body)
 
 
 def _write_successor(
     processor: Organisation,
     change: Change,
-    subprocessor_id: int | None,
-    body: dict[str, Any] | None,
+    current: SubprocessorVersion,
+    entry: dict[str, Any] | None,
 ) -> None:
     """Close the current version of an updated, replaced or removed entry; write what follows."""
-    current = _open_version(processor, subprocessor_id, change.effective_at)
     change.subprocessor_id = current.subprocessor_id
-    change.before = snapshot(current)
     current.valid_to = change.effective_at
     change.closed_version_id = current.id
+    if entry is None:
+        return
     if change.action is ChangeAction.UPDATE:
-        # Fields left out are kept; the merged entry must pass the same rules as a new one.
-        merged = _load_entry({**change.before, **(body or {})})
-        _write_version(processor, current.subprocessor_id, merged, change.effective_at, change)
-        change.after = snapshot(merged)
-    elif change.action is ChangeAction.REPLACE:
-        entry = _load_entry(body)
-        change.replacement_id = _add_subprocessor(processor, entry, change.effective_at, change).id
-        change.after = snapshot(entry)
+        _write_version(processor, current.subprocessor_id, entry, change.effective_at, change)
     else:
-        change.after = None
+        change.replacement_id = _add_subprocessor(processor, entry, change.effective_at, change).id
 
 
 def withdraw_change(*, processor: Organisation, change_id: int, reason: str) -> Change:
@@ -327,9 +374,7 @@ def _write_version(
     return version
 
 
-def _open_version(
-    processor: Organisation, subprocessor_id: int | None, effective_at: datetime
-) -> SubprocessorVersion:
+def _open_version(processor: Organisation, subprocessor_id: int | None) -> SubprocessorVersion:
     """The open-ended version a change replaces; refuses a second pending change."""
     owner = db.session.scalar(
         select(Subprocessor.processor_id).where(Subprocessor.id == subprocessor_id)
@@ -362,10 +407,13 @@ def _open_version(
         raise Conflict(
             f"Sub-processor {subprocessor_id} is removed from the list already.", state="removed"
         )
+    return current
+
+
+def _check_after_current(current: SubprocessorVersion, effective_at: datetime) -> None:
     if current.valid_from >= effective_at:
         raise Conflict(
-            f"Sub-processor {subprocessor_id} changed at {current.valid_from.isoformat()}; "
-            "a change to it must take effect after that.",
+            f"Sub-processor {current.subprocessor_id} changed at "
+            f"{current.valid_from.isoformat()}; a change to it must take effect after that.",
             state=ChangeStatus.EFFECTIVE.value,
         )
-    return current

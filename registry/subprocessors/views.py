@@ -123,8 +123,11 @@ def get_change(slug: str, change_id: int) -> Change:
     bp,
     422,
     "Invalid input: subprocessor_id or subprocessor missing or not allowed for the "
-    "action, an entry that breaks SubprocessorIn, or effective_at before the agreements' "
-    "notice allows",
+    "action, an entry that breaks SubprocessorIn, a location outside the EEA without an "
+    "adequacy decision for the recipient and without an Art. 46 transfer_mechanism, "
+    "effective_at before the agreements' notice allows (before now for a change that needs "
+    "no notice; a DPF lapse takes effect at once), or a DPF lapse that names no Art. 46 "
+    "transfer_mechanism or changes more",
 )
 def announce_change(data: dict[str, Any], slug: str) -> Change:
     """Announce an intended change of the list (GDPR Art. 28(2))."""
