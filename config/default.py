@@ -73,6 +73,10 @@ PROXY_FIX_X_FOR = 0
 DEFAULT_NOTICE_DAYS = 30
 DEFAULT_ACKNOWLEDGE_DAYS = 5
 DEFAULT_CONSULTATION_DAYS = 30
+# The shortest notice and objection periods an agreement may have (GDPR Art. 28(2): the
+# controller must have the opportunity to object); shorter is refused on recording and amending.
+MIN_NOTICE_DAYS = 14
+MIN_OBJECTION_DAYS = 14
 
 # OpenAPI (flask-smorest).
 API_TITLE = "Subprocessor Registry"

@@ -49,6 +49,7 @@ class ProblemSchema(Schema):
     change_id = fields.Integer(metadata={"description": "The change this one conflicts with"})
     change_status = fields.String(metadata={"description": "The change's status"})
     consent_id = fields.Integer(metadata={"description": "The consent already given"})
+    amendment_id = fields.Integer(metadata={"description": "The amendment already open"})
     created = fields.String(metadata={"description": "What an earlier request created"})
 
 

@@ -4,7 +4,10 @@ confirmation or decline, and a prior consent given or revoked, told to the proce
 
 ``contacts_of`` is every agreement's list of people to tell: the ``notify_emails`` of the
 agreement, in its language. The kinds of the domains above (objections) use it too, and
-``reactions`` answers with it when the list asks whom to tell about a change.
+``reactions`` answers with it when the list asks whom to tell about a change. ``to_processor``
+is the processor, at the address it keeps for the agreement a notice is about
+(``processor_email``) or else its organisation's own; replies to a contact's mail go to the same
+address (``reply_address``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from registry.agreements.consent_bases import transfer_bases
 from registry.agreements.consents import CONSENT_GIVEN, CONSENT_REVOKED, subprocessor_name
 from registry.agreements.models import Agreement, Consent
 from registry.agreements.service import (
@@ -23,7 +27,12 @@ from registry.countries.service import country_name
 from registry.extensions import db
 from registry.notifications.kinds import Recipient, organisation_recipient, register_kind
 from registry.notifications.models import Notice
-from registry.notifications.render import base_url, format_datetime, language_of
+from registry.notifications.render import (
+    base_url,
+    format_datetime,
+    language_of,
+    register_reply_to,
+)
 from registry.organisations.models import Organisation
 
 
@@ -52,7 +61,21 @@ def to_controller(notice: Notice) -> list[Recipient]:
 
 
 def to_processor(notice: Notice) -> list[Recipient]:
-    return organisation_recipient(organisation_id=notice.processor_id)
+    """The processor, at the address it keeps for the agreement in the notice, if any."""
+    recipients = organisation_recipient(organisation_id=notice.processor_id)
+    address = _processor_email(notice.agreement_id)
+    return [dataclasses.replace(r, email=address) for r in recipients] if address else recipients
+
+
+def reply_address(notice: Notice, recipient: Recipient) -> str | None:
+    """Where a reply goes: the address the processor keeps for the agreement the mail is sent
+    under (a contact's), or the notice is about."""
+    return _processor_email(recipient.agreement_id or notice.agreement_id)
+
+
+def _processor_email(agreement_id: int | None) -> str | None:
+    agreement = db.session.get(Agreement, agreement_id) if agreement_id is not None else None
+    return agreement.processor_email if agreement is not None else None
 
 
 def to_controller_organisation(notice: Notice) -> list[Recipient]:
@@ -91,6 +114,7 @@ def consent_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
             "agreement_reference": agreement.reference,
             "url": f"{base_url()}/api/v1/agreements/{agreement.id}/consents",
             "transfers_url": f"{base_url()}/api/v1/agreements/{agreement.id}/transfers",
+            "bases": transfer_bases(consent, agreement, language),
         }
     }
 
@@ -114,6 +138,7 @@ def agreement_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
             "url": url,
             "confirm_url": f"{url}/confirm",
             "decline_url": f"{url}/decline",
+            "contacts_url": f"{url}/contacts",
         }
     }
 
@@ -121,5 +146,6 @@ def agreement_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
 for _kind in (CONSENT_GIVEN, CONSENT_REVOKED):
     register_kind(_kind, recipients=to_processor, context=consent_context)
 register_kind(AGREEMENT_RECORDED, recipients=to_controller_organisation, context=agreement_context)
+register_reply_to(reply_address)
 for _kind in (AGREEMENT_CONFIRMED, AGREEMENT_DECLINED):
     register_kind(_kind, recipients=to_processor, context=agreement_context)

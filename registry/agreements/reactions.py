@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from registry.agreements import service
+from registry.agreements import consents, service
 from registry.agreements.models import Agreement
 from registry.agreements.notifications import contacts_of
 from registry.audit.signals import readable_agreements, readable_processors
@@ -28,11 +28,15 @@ def longest_notice(_sender: Any, *, processor_id: int, at: datetime) -> int:
 @change_audience.connect
 def agreement_contacts(_sender: Any, *, change: Change, at: datetime) -> list[Recipient]:
     """Every contact of every agreement in force when the notice was written, each with the
-    moment its own agreement's objection window closes."""
+    moment its own agreement's objection window closes and the locations its controller has
+    consented to for the sub-processor the change is about (the mail tells each its own case)."""
     recipients = []
     for agreement in service.active_agreements(processor_id=change.processor_id, at=at):
-        closes_at = agreement.objection_closes_at(change.announced_at)
-        recipients += contacts_of(agreement, objection_closes_at=closes_at)
+        closes_at = service.objection_deadline(agreement=agreement, change=change)
+        consented = consents.consented_codes(agreement=agreement, change=change, at=at)
+        recipients += contacts_of(
+            agreement, objection_closes_at=closes_at, consented_codes=consented
+        )
     return recipients
 
 

@@ -13,6 +13,15 @@ from registry.organisations.schemas import EMAIL_SIZE, LANGUAGE, SLUG, SLUG_SIZE
 DAYS = validate.Range(min=0, max=365)
 
 
+def notify_emails_field() -> fields.List:
+    """The contacts of an agreement, as recorded and as the controller changes them."""
+    return fields.List(
+        EmailAddress(validate=EMAIL_SIZE),
+        required=True,
+        validate=validate.Length(min=1, max=20, error="Give 1 to 20 addresses."),
+    )
+
+
 class AgreementInSchema(Schema):
     controller = fields.String(
         required=True, validate=[SLUG_SIZE, SLUG], metadata={"description": "slug"}
@@ -28,11 +37,7 @@ class AgreementInSchema(Schema):
     consultation_days = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=365), strict=True
     )
-    notify_emails = fields.List(
-        EmailAddress(validate=EMAIL_SIZE),
-        required=True,
-        validate=validate.Length(min=1, max=20, error="Give 1 to 20 addresses."),
-    )
+    notify_emails = notify_emails_field()
 
     @validates_schema
     def _objection_within_notice(self, data: dict[str, Any], **_: Any) -> None:
@@ -69,6 +74,13 @@ class AgreementSchema(Schema):
     acknowledge_days = fields.Integer()
     consultation_days = fields.Integer()
     notify_emails = fields.List(fields.String())
+    processor_email = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Where the controller's replies and deadline alerts go; null: the "
+            "processor organisation's own address"
+        },
+    )
     failing_contacts = _FailingContacts(
         FailingContactSchema,
         many=True,
@@ -116,11 +128,30 @@ class TransferSchema(Schema):
     status = fields.String(
         metadata={
             "description": "allowed_eea | allowed_adequacy | consent_given | consent_required"
-            " | objection_pending | excluded"
+            " | objection_pending (an objection to a change holds it back: blocking)"
+            " | in_use_objection_pending (an objection to a listed sub-processor: still in use,"
+            " not blocking) | excluded | safeguard_missing (no basis in GDPR Chapter V:"
+            " blocking, whatever the consent). The contract's answer (Art. 3.1, 3.3)"
         }
     )
     reason = fields.String()
     consent_id = fields.Integer(allow_none=True)
+    lawful_basis = fields.String(
+        metadata={
+            "description": "The law's answer (GDPR Chapter V), apart from consent: eea | "
+            "adequacy | art46_safeguard | art49_derogation | none"
+        }
+    )
+    mechanism = fields.String(
+        allow_none=True, metadata={"description": "The entry's transfer_mechanism"}
+    )
+    warnings = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Facts of the entry to act on: a derogation used for a standing "
+            "transfer, a DPF check more than 12 months old"
+        },
+    )
 
 
 class TransfersSchema(Schema):

@@ -9,7 +9,7 @@ confirmed, and a declined one leaves its view altogether.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -26,11 +26,14 @@ from registry.extensions import db
 from registry.notifications.service import queue_notice
 from registry.organisations.models import Organisation, OrgKind
 from registry.organisations.service import as_party
+from registry.subprocessors.models import Change
+from registry.subprocessors.publishing import pending_changes
 
 # Notice kinds, registered with their templates in registry/agreements/notifications.py.
 AGREEMENT_RECORDED = "agreement_recorded"
 AGREEMENT_CONFIRMED = "agreement_confirmed"
 AGREEMENT_DECLINED = "agreement_declined"
+AGREEMENT_WELCOME = "agreement_welcome"  # registered in registry/agreements/welcome.py
 
 
 def record_agreement(
@@ -61,8 +64,7 @@ def record_agreement(
     config = current_app.config
     notice = config["DEFAULT_NOTICE_DAYS"] if notice_days is None else notice_days
     objection = notice if objection_days is None else objection_days
-    if objection > notice:
-        raise Invalid("objection_days", f"May not exceed notice_days ({notice}).")
+    check_periods(notice_days=notice, objection_days=objection)
     agreement = Agreement(
         processor_id=processor.id,
         controller_id=controller.id,
@@ -89,7 +91,35 @@ def record_agreement(
         data={"reference": reference, "notice_days": notice, "objection_days": objection},
     )
     _notify(AGREEMENT_RECORDED, agreement)
+    _welcome(agreement)
     return agreement
+
+
+def _welcome(agreement: Agreement) -> None:
+    """An agreement that comes in force while changes are announced: its contacts are told of
+    the list and of each pending change, which they may object to (``objection_deadline``)."""
+    pending = pending_changes(agreement.processor_id, agreement.created_at)
+    if pending:
+        queue_notice(
+            kind=AGREEMENT_WELCOME,
+            processor_id=agreement.processor_id,
+            agreement_id=agreement.id,
+            data={"change_ids": [change.id for change in pending]},
+        )
+
+
+def check_periods(*, notice_days: int, objection_days: int, prefix: str = "") -> None:
+    """The floors of the configuration, and an objection possible before a change applies;
+    ``prefix`` goes before the field named in a refusal."""
+    config = current_app.config
+    for field, days, floor in (
+        ("notice_days", notice_days, int(config["MIN_NOTICE_DAYS"])),
+        ("objection_days", objection_days, int(config["MIN_OBJECTION_DAYS"])),
+    ):
+        if days < floor:
+            raise Invalid(prefix + field, f"Must be at least {floor} days (the minimum).")
+    if objection_days > notice_days:
+        raise Invalid(prefix + "objection_days", f"May not exceed notice_days ({notice_days}).")
 
 
 def _check_reference_is_free(processor: Organisation, reference: str) -> None:
@@ -161,6 +191,15 @@ def _pending_of_controller(controller: Organisation, agreement_id: int, verb: st
 
 def _notify(kind: str, agreement: Agreement) -> None:
     queue_notice(kind=kind, processor_id=agreement.processor_id, agreement_id=agreement.id)
+
+
+def objection_deadline(*, agreement: Agreement, change: Change) -> datetime:
+    """Until when this controller may object to the change: the change's own window for this
+    agreement, or, for an agreement that came in force after the announcement, ``objection_days``
+    from that moment, whichever is later (GDPR Art. 28(2): the opportunity to object)."""
+    own_window = agreement.objection_closes_at(change.announced_at)
+    late_window = agreement.created_at + timedelta(days=agreement.objection_days)
+    return max(own_window, late_window)
 
 
 def in_force_at(at: datetime) -> ColumnElement[bool]:
@@ -237,6 +276,25 @@ def get_for_party_or_404(*, agreement_id: int, organisation: Organisation) -> Ag
         agreement.processor_id == organisation.id or _visible_to_controller(agreement, organisation)
     ):
         raise NotFound(f"No agreement {agreement_id}.")
+    return agreement
+
+
+def hold_for_party(*, organisation: Organisation, agreement_id: int) -> Agreement:
+    """A party's agreement (the role of the caller's token decides which party), read afresh
+    and held until the transaction ends, so two changes at once apply one after the other;
+    409 once it has ended."""
+    get_for_party_or_404(agreement_id=agreement_id, organisation=organisation)
+    agreement = db.session.get(
+        Agreement, agreement_id, with_for_update=True, populate_existing=True
+    )
+    if agreement is None:
+        raise NotFound(f"No agreement {agreement_id}.")
+    if agreement.terminated_at is not None:
+        raise Conflict(
+            f"Agreement {agreement.reference} is {agreement.status.value}: it no longer changes.",
+            state=agreement.status.value,
+            allowed_actions=[],
+        )
     return agreement
 
 

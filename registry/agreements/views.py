@@ -7,14 +7,21 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from registry.agreements import consents, overview, service, transfers
+from registry.agreements import amendments, consents, contacts, overview, service, transfers
+from registry.agreements.amendment_schemas import (
+    AmendmentInSchema,
+    AmendmentSchema,
+    AnswerSchema,
+    ContactsInSchema,
+    ProcessorContactInSchema,
+)
 from registry.agreements.consent_schemas import (
     AgreementTransfersSchema,
     ConsentInSchema,
     ConsentQuerySchema,
     ConsentSchema,
 )
-from registry.agreements.models import Agreement, Consent
+from registry.agreements.models import Agreement, Amendment, Consent
 from registry.agreements.schemas import (
     AgreementInSchema,
     AgreementQuerySchema,
@@ -142,6 +149,112 @@ def revoke_consent(agreement_id: int, consent_id: int) -> Consent:
     """Revoke a consent from now on."""
     return consents.revoke_consent(
         controller=current_org(), agreement_id=agreement_id, consent_id=consent_id
+    )
+
+
+# --- the agreement's own changes (Art. 10.3) ------------------------------------------------
+
+
+@bp.route("/agreements/<int:agreement_id>/contacts", methods=["PATCH"])
+@requires("controller")
+@bp.arguments(ContactsInSchema)
+@bp.response(200, AgreementSchema)
+@refusal(bp, 404, "No agreement of yours with this id")
+@refusal(bp, 409, "The agreement has ended")
+@refusal(bp, 422, "No address, more than 20, or one that is not an address")
+def change_contacts(data: dict[str, Any], agreement_id: int) -> Agreement:
+    """Replace the contacts your notices under this agreement go to.
+
+    The old and the new contacts and the processor are told. The personal links of a removed
+    address stop working; those of the contacts kept go on."""
+    return contacts.change_contacts(
+        controller=current_org(), agreement_id=agreement_id, notify_emails=data["notify_emails"]
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>/processor-contact", methods=["PATCH"])
+@requires("processor")
+@bp.arguments(ProcessorContactInSchema)
+@bp.response(200, AgreementSchema)
+@refusal(bp, 404, "No agreement of yours with this id")
+@refusal(bp, 409, "The agreement has ended")
+@refusal(bp, 422, "Not an address")
+def set_processor_contact(data: dict[str, Any], agreement_id: int) -> Agreement:
+    """Set where the controller's replies and your deadline alerts under this agreement go."""
+    return contacts.set_processor_contact(
+        processor=current_org(), agreement_id=agreement_id, email=data["email"]
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>/amendments", methods=["POST"])
+@requires("processor", "controller")
+@bp.arguments(AmendmentInSchema)
+@bp.response(201, AmendmentSchema)
+@refusal(bp, 404, "No agreement you are a party to with this id")
+@refusal(bp, 409, "The agreement has ended, or an amendment of it is open already")
+@refusal(
+    bp,
+    422,
+    "Invalid input, no term that changes, a period under its minimum, or objection_days over "
+    "notice_days in the resulting terms",
+)
+def propose_amendment(data: dict[str, Any], agreement_id: int) -> Amendment:
+    """Propose new terms; they apply once the other party accepts them."""
+    return amendments.propose_amendment(party=current_org(), agreement_id=agreement_id, **data)
+
+
+@bp.route("/agreements/<int:agreement_id>/amendments", methods=["GET"])
+@requires("processor", "controller")
+@bp.response(200, AmendmentSchema(many=True))
+@paginated(bp)
+@refusal(bp, 404, "No agreement you are a party to with this id")
+def list_amendments(agreement_id: int) -> Any:
+    """List the amendments of an agreement, newest first: the history of its terms."""
+    return amendments.amendments_of(organisation=current_org(), agreement_id=agreement_id)
+
+
+@bp.route("/agreements/<int:agreement_id>/amendments/<int:amendment_id>/accept", methods=["POST"])
+@requires("processor", "controller")
+@bp.response(200, AmendmentSchema)
+@refusal(bp, 404, "No agreement you are a party to with this id, or no such amendment in it")
+@refusal(bp, 409, "The amendment is not open, or you proposed it (the other party answers)")
+@refusal(bp, 422, "The resulting terms break a rule of recording (a minimum changed since)")
+def accept_amendment(agreement_id: int, amendment_id: int) -> Amendment:
+    """Accept the other party's amendment: its terms apply from now on."""
+    return amendments.accept_amendment(
+        party=current_org(), agreement_id=agreement_id, amendment_id=amendment_id
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>/amendments/<int:amendment_id>/reject", methods=["POST"])
+@requires("processor", "controller")
+@bp.arguments(AnswerSchema, required=False)
+@bp.response(200, AmendmentSchema)
+@refusal(bp, 404, "No agreement you are a party to with this id, or no such amendment in it")
+@refusal(bp, 409, "The amendment is not open, or you proposed it (the other party answers)")
+def reject_amendment(data: dict[str, Any], agreement_id: int, amendment_id: int) -> Amendment:
+    """Reject the other party's amendment; the terms stay as they are."""
+    return amendments.reject_amendment(
+        party=current_org(),
+        agreement_id=agreement_id,
+        amendment_id=amendment_id,
+        reason=data.get("reason"),
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>/amendments/<int:amendment_id>/withdraw", methods=["POST"])
+@requires("processor", "controller")
+@bp.arguments(AnswerSchema, required=False)
+@bp.response(200, AmendmentSchema)
+@refusal(bp, 404, "No agreement you are a party to with this id, or no such amendment in it")
+@refusal(bp, 409, "The amendment is not open, or the other party proposed it")
+def withdraw_amendment(data: dict[str, Any], agreement_id: int, amendment_id: int) -> Amendment:
+    """Withdraw an amendment you proposed."""
+    return amendments.withdraw_amendment(
+        party=current_org(),
+        agreement_id=agreement_id,
+        amendment_id=amendment_id,
+        reason=data.get("reason"),
     )
 
 

@@ -14,6 +14,7 @@ from registry.organisations.models import Organisation
 # Ids fit an integer column; a larger one is a bad request, not a database error.
 OBJECT_TYPES = (
     "agreement",
+    "amendment",
     "change",
     "consent",
     "delivery",

@@ -4,8 +4,9 @@ The link is the capability: no account, no cookie. Its token is signed (itsdange
 app's SECRET_KEY) and carries the agreement, the contact's address and the agreement's
 ``contacts_revision``; it is made when a message is composed for sending, so it is never stored
 in the database or the outbox. It works while the agreement is in force, the address is still
-one of its contacts and the contacts have not changed since (a removed contact's links die),
-and for at most RESPOND_LINK_DAYS: every new notice brings a fresh link.
+one of its contacts and has not been removed from them since (a removed contact's links die,
+and stay dead if it is named again), and for at most RESPOND_LINK_DAYS: every new notice brings
+a fresh link.
 """
 
 from __future__ import annotations
@@ -78,8 +79,10 @@ def read_token(token: str) -> Contact:
         raise LinkProblem("invalid")
     email = str(payload.get("e", ""))
     current = {address.lower() for address in agreement.notify_emails}
+    revision = payload.get("r")
     if (
-        payload.get("r") != agreement.contacts_revision
+        not isinstance(revision, int)
+        or not agreement.links_valid_from(email) <= revision <= agreement.contacts_revision
         or email not in current
         or not agreements.is_in_force(agreement, clock.now())
     ):

@@ -57,6 +57,10 @@ def test_defaults_follow_the_contract_terms(client: FlaskClient, parties: dict[s
         ({"notify_emails": ["not-an-address"]}, "notify_emails.0"),
         ({"signed_on": "1 March"}, "signed_on"),
         ({"notice_days": -1}, "notice_days"),
+        ({"notice_days": 0, "objection_days": 0}, "notice_days"),
+        ({"notice_days": 13}, "notice_days"),
+        ({"notice_days": 30, "objection_days": 0}, "objection_days"),
+        ({"objection_days": 13}, "objection_days"),
     ],
 )
 def test_bad_agreement_names_the_field(
@@ -66,6 +70,18 @@ def test_bad_agreement_names_the_field(
     assert response.status_code == 422, response.json
     assert field in response.json["errors"]
     assert db.session.query(Agreement).count() == 0
+
+
+def test_the_floors_are_named_and_configurable(
+    app: Any, client: FlaskClient, parties: dict[str, Party]
+) -> None:
+    response = record(client, parties["processor"], notice_days=30, objection_days=1)
+    assert response.json["errors"] == {
+        "objection_days": ["Must be at least 14 days (the minimum)."]
+    }
+    app.config.update(MIN_NOTICE_DAYS=7, MIN_OBJECTION_DAYS=3)
+    shorter = record(client, parties["processor"], notice_days=7, objection_days=3)
+    assert shorter.status_code == 201, shorter.json
 
 
 def test_duplicate_reference_is_conflict(client: FlaskClient, parties: dict[str, Party]) -> None:

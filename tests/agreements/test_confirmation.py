@@ -98,8 +98,12 @@ def test_the_controllers_own_address_is_asked_to_confirm(
     assert "Aankondigingstermijn: 30 dagen" in text
     assert "Bezwaartermijn: 14 dagen" in text
     assert "fg@zeewolde.example" in text
+    assert "Uw organisatie beheert de contactpersonen zelf: elke kennisgeving" in " ".join(
+        text.split()
+    )
     base = f"https://registry.test/api/v1/agreements/{agreement['id']}"
     assert f"Bevestigen: POST {base}/confirm" in text
+    assert f"Voor koppelingen, met een API-token: PATCH {base}/contacts" in text
     assert f"Weigeren: POST {base}/decline" in text
     assert f"POST {base}/confirm" in html_of(mail)
     delivery = db.session.scalars(select(Delivery)).one()
@@ -132,8 +136,10 @@ def test_confirming_tells_the_processor_and_is_final(
     mail = smtp_server.to(PROCESSOR_MAIL)[0]
     assert subject_of(mail) == "Gemeente Zeewolde confirmed agreement VWO-2026-014"
     text = text_of(mail)
-    assert "confirmed data processing agreement VWO-2026-014 on November 27, 2026 at 11:00" in text
-    assert "in force since you recorded it on November 27, 2026 at 09:00 UTC" in text
+    assert (
+        "confirmed data processing agreement VWO-2026-014 on November 27, 2026 at 12:00 CET"
+    ) in text
+    assert "in force since you recorded it on November 27, 2026 at 10:00 CET" in text
 
 
 def test_declining_ends_the_agreement_and_removes_it_from_the_controllers_view(
