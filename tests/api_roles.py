@@ -12,7 +12,8 @@ import re
 ADMIN_PATHS = re.compile(r"^/api/v1/(organisations|tokens)\b")
 CONTROLLER_OPERATIONS = re.compile(
     r"^(POST /api/v1/changes/\{[^}]+\}/objections"
-    r"|POST /api/v1/objections/\{[^}]+\}/withdraw"
+    r"|POST /api/v1/objections/\{[^}]+\}/(withdraw|accept|reject)"
+    r"|POST /api/v1/agreements/\{[^}]+\}/objections"
     r"|POST /api/v1/agreements/\{[^}]+\}/(confirm|decline)"
     r"|(POST|DELETE) /api/v1/agreements/\{[^}]+\}/consents.*)$"
 )

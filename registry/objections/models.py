@@ -1,4 +1,5 @@
-"""A controller's objection to an intended change, and the consultation that follows."""
+"""A controller's objection to an intended change or to a sub-processor on the list, and the
+consultation that follows."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from registry.types import UTCDateTime
 class ObjectionState(enum.StrEnum):
     FILED = "filed"
     IN_CONSULTATION = "in_consultation"
+    RESOLUTION_PROPOSED = "resolution_proposed"
     RESOLVED = "resolved"
     WITHDRAWN = "withdrawn"
 
@@ -25,17 +27,36 @@ class Outcome(enum.StrEnum):
     CHANGE_WITHDRAWN = "change_withdrawn"
     NOT_USED_FOR_CONTROLLER = "not_used_for_controller"
     SAFEGUARDS_AGREED = "safeguards_agreed"
-    AGREEMENT_TERMINATED = "agreement_terminated"
+    # The controller ends the service under the main contract (Art. 10.1); the data processing
+    # agreement itself cannot be terminated early (Art. 10.2) and stays on record.
+    SERVICE_ENDED_BY_CONTROLLER = "service_ended_by_controller"
+
+
+# What the processor may grant alone: a concession that needs no one's consent. Every other
+# outcome is a solution both parties reach: proposed, then accepted (Art. 5.2).
+CONCESSIONS = frozenset({Outcome.CHANGE_WITHDRAWN, Outcome.NOT_USED_FOR_CONTROLLER})
+
+
+class ObjectionKind(enum.StrEnum):
+    # To an announced change: the change does not apply to the controller until resolved.
+    CHANGE = "change"
+    # To a sub-processor already on the list: it stays in use during the consultation.
+    LISTED = "listed"
 
 
 class ObjectionAction(enum.StrEnum):
     ACKNOWLEDGE = "acknowledge"
     MESSAGE = "message"
+    PROPOSE = "propose"
+    ACCEPT = "accept"
+    REJECT = "reject"
     RESOLVE = "resolve"
     WITHDRAW = "withdraw"
 
 
-OPEN_STATES = frozenset({ObjectionState.FILED, ObjectionState.IN_CONSULTATION})
+OPEN_STATES = frozenset(
+    {ObjectionState.FILED, ObjectionState.IN_CONSULTATION, ObjectionState.RESOLUTION_PROPOSED}
+)
 
 PROCESSOR = "processor"
 CONTROLLER = "controller"
@@ -43,16 +64,25 @@ BOTH = frozenset({PROCESSOR, CONTROLLER})
 
 # The state machine: from each state, which action each party may take. A processor's
 # message on a filed objection answers it, so it moves to in_consultation like /acknowledge.
-# Resolving straight from filed is allowed: the processor may grant the remedy at once.
+# Nothing closes before the processor has acknowledged: the parties consult first (Art. 5.2).
+# A proposal waits for the controller's accept or reject; the processor may still grant a
+# concession meanwhile.
 TRANSITIONS: dict[ObjectionState, dict[ObjectionAction, frozenset[str]]] = {
     ObjectionState.FILED: {
         ObjectionAction.ACKNOWLEDGE: frozenset({PROCESSOR}),
         ObjectionAction.MESSAGE: BOTH,
-        ObjectionAction.RESOLVE: frozenset({PROCESSOR}),
         ObjectionAction.WITHDRAW: frozenset({CONTROLLER}),
     },
     ObjectionState.IN_CONSULTATION: {
         ObjectionAction.MESSAGE: BOTH,
+        ObjectionAction.PROPOSE: frozenset({PROCESSOR}),
+        ObjectionAction.RESOLVE: frozenset({PROCESSOR}),
+        ObjectionAction.WITHDRAW: frozenset({CONTROLLER}),
+    },
+    ObjectionState.RESOLUTION_PROPOSED: {
+        ObjectionAction.MESSAGE: BOTH,
+        ObjectionAction.ACCEPT: frozenset({CONTROLLER}),
+        ObjectionAction.REJECT: frozenset({CONTROLLER}),
         ObjectionAction.RESOLVE: frozenset({PROCESSOR}),
         ObjectionAction.WITHDRAW: frozenset({CONTROLLER}),
     },
@@ -65,7 +95,14 @@ class Objection(Model):
     __tablename__ = "objections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
+    kind: Mapped[ObjectionKind] = mapped_column(
+        Enum(ObjectionKind, native_enum=False, length=16), default=ObjectionKind.CHANGE
+    )
+    # The change objected to; for a listed objection filed about a change that had taken
+    # effect, that change, for the record.
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"), index=True)
+    # The sub-processor objected to: the one a change brings in or alters, or the listed one.
+    subprocessor_id: Mapped[int] = mapped_column(ForeignKey("subprocessors.id"), index=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     processor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     controller_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -81,6 +118,12 @@ class Objection(Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[Outcome | None] = mapped_column(Enum(Outcome, native_enum=False, length=32))
     summary: Mapped[str | None] = mapped_column(Text)
+    # The processor's open proposal (resolution_proposed); cleared when the controller rejects.
+    proposed_outcome: Mapped[Outcome | None] = mapped_column(
+        Enum(Outcome, native_enum=False, length=32)
+    )
+    proposed_summary: Mapped[str | None] = mapped_column(Text)
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
     # Reminders are sent once each, by the worker.
@@ -112,6 +155,11 @@ class Objection(Model):
 
     def can_resolve(self) -> bool:
         return self.can(ObjectionAction.RESOLVE, PROCESSOR)
+
+    @property
+    def blocking(self) -> bool:
+        """Whether, while open, it keeps the sub-processor from this controller's data."""
+        return self.kind is ObjectionKind.CHANGE
 
     def can_withdraw(self) -> bool:
         return self.can(ObjectionAction.WITHDRAW, CONTROLLER)

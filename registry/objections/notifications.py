@@ -1,8 +1,9 @@
 """Notices between the parties about objections; never to public subscribers.
 
 To the processor (its organisation address): an objection filed or withdrawn, a controller's
-message, a deadline passed. To the controller (the agreement's ``notify_emails``, in the
-agreement's language): an objection acknowledged or resolved, the processor's messages.
+message, a proposal accepted or rejected, a deadline passed. To the controller (the agreement's
+``notify_emails``, in the agreement's language, with the personal link): an objection
+acknowledged, a proposal to answer, an objection resolved, the processor's messages.
 Templates: ``registry/templates/email/<kind>/``, with the shared blocks in
 ``email/_objection/``.
 """
@@ -16,21 +17,34 @@ from typing import Any
 from flask_babel import force_locale, lazy_pgettext
 from flask_babel.speaklater import LazyString
 
+from registry import clock
+from registry.agreements import transfers
 from registry.agreements.models import Agreement
 from registry.agreements.notifications import get_or_gone, to_controller, to_processor
+from registry.countries.service import country_name
 from registry.notifications.jobs import register_job
 from registry.notifications.kinds import Recipient, register_kind, shared
 from registry.notifications.models import Notice
 from registry.notifications.render import base_url, format_datetime, language_of, personal_link
 from registry.objections import service
-from registry.objections.models import CONTROLLER, PROCESSOR, Objection, ObjectionMessage
+from registry.objections.models import (
+    CONTROLLER,
+    PROCESSOR,
+    Objection,
+    ObjectionKind,
+    ObjectionMessage,
+)
 from registry.objections.service import (
+    OBJECTION_ACCEPTED,
     OBJECTION_ACKNOWLEDGED,
     OBJECTION_FILED,
     OBJECTION_MESSAGE,
     OBJECTION_OVERDUE,
+    OBJECTION_PROPOSED,
+    OBJECTION_REJECTED,
     OBJECTION_RESOLVED,
     OBJECTION_WITHDRAWN,
+    subprocessor_name,
 )
 from registry.organisations.models import Organisation
 from registry.subprocessors.display import action_label
@@ -42,8 +56,8 @@ OUTCOMES: Mapping[str, LazyString] = {
         "objection outcome", "the sub-processor will not be used for your data"
     ),
     "safeguards_agreed": lazy_pgettext("objection outcome", "additional safeguards were agreed"),
-    "agreement_terminated": lazy_pgettext(
-        "objection outcome", "the data processing agreement is terminated"
+    "service_ended_by_controller": lazy_pgettext(
+        "objection outcome", "the controller ends the service under the main contract"
     ),
 }
 
@@ -67,26 +81,51 @@ def to_other_party(notice: Notice) -> list[Recipient]:
 
 def _objection_facts(notice: Notice, language: str) -> dict[str, Any]:
     objection: Objection = get_or_gone(Objection, notice.objection_id)
-    change: Change = get_or_gone(Change, objection.change_id)
     agreement: Agreement = get_or_gone(Agreement, objection.agreement_id)
-    entry = change.after or change.before or {}
-    return {
+    facts = {
         "id": objection.id,
+        "kind": objection.kind.value,
         "url": f"{base_url()}/api/v1/objections/{objection.id}",
         "controller": get_or_gone(Organisation, objection.controller_id).name,
         "agreement_reference": agreement.reference,
-        "change_id": change.id,
-        "change_label": action_label(change.action.value, language),
-        "change_name": entry.get("name", ""),
-        "effective_at": format_datetime(change.effective_at, language),
+        "subprocessor_name": subprocessor_name(objection),
+        "change_id": None,
         "grounds": objection.grounds,
         "remedy": objection.remedy,
         "filed_at": format_datetime(objection.filed_at, language),
         "acknowledge_due_at": format_datetime(objection.acknowledge_due_at, language),
         "consultation_due_at": format_datetime(objection.consultation_due_at, language),
         "summary": objection.summary,
+        "proposed_summary": objection.proposed_summary,
         "withdraw_reason": objection.withdraw_reason,
     }
+    if objection.change_id is not None:
+        change: Change = get_or_gone(Change, objection.change_id)
+        entry = change.after or change.before or {}
+        facts |= {
+            "change_id": change.id,
+            "change_label": action_label(change.action.value, language),
+            "change_name": entry.get("name", ""),
+            "effective_at": format_datetime(change.effective_at, language),
+        }
+    return facts
+
+
+def consent_still_needed(objection: Objection, language: str) -> list[str]:
+    """The locations of the objected sub-processor that will still need this controller's prior
+    consent (Art. 3.1) once it applies: when the change takes effect, or now."""
+    agreement: Agreement = get_or_gone(Agreement, objection.agreement_id)
+    at = clock.now()
+    if objection.kind is ObjectionKind.CHANGE and objection.change_id is not None:
+        at = max(at, get_or_gone(Change, objection.change_id).effective_at)
+    rows = transfers.transfers(agreement=agreement, at=at)["transfers"]
+    codes = dict.fromkeys(
+        row["code"]
+        for row in rows
+        if row["subprocessor_id"] == objection.subprocessor_id
+        and row["status"] == "consent_required"
+    )
+    return [country_name(code, language) for code in codes]
 
 
 def objection_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
@@ -100,9 +139,19 @@ def objection_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
         "agreement_reference": recipient.extra.get("agreement_reference"),
     }
     data = notice.data
+    if notice.kind == OBJECTION_WITHDRAWN or data.get("outcome") == "safeguards_agreed":
+        objection: Objection = get_or_gone(Objection, notice.objection_id)
+        context["consent_needed"] = ", ".join(
+            shared(
+                notice,
+                ("consent_needed", language),
+                lambda: consent_still_needed(objection, language),
+            )
+        )
     if "outcome" in data:
         context["outcome"] = data["outcome"]
         context["outcome_label"] = outcome_label(data["outcome"], language)
+        context["proposal_summary"] = data.get("summary")
     if "message_id" in data:
         message: ObjectionMessage = get_or_gone(ObjectionMessage, data["message_id"])
         context["message"] = {
@@ -123,6 +172,9 @@ for _kind, _recipients in (
     (OBJECTION_RESOLVED, to_controller),
     (OBJECTION_WITHDRAWN, to_processor),
     (OBJECTION_OVERDUE, to_processor),
+    (OBJECTION_PROPOSED, to_controller),
+    (OBJECTION_ACCEPTED, to_processor),
+    (OBJECTION_REJECTED, to_processor),
 ):
     register_kind(_kind, recipients=_recipients, context=objection_context)
 

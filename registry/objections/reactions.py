@@ -22,13 +22,9 @@ def close_objections(_sender: Any, *, change: Change, reason: str) -> None:
 def objected_or_excluded(
     _sender: Any, *, agreement: Agreement, at: datetime
 ) -> dict[int, tuple[str, str]]:
-    """Sub-processors an open objection holds back, or an outcome excluded, for this controller."""
-    restricted = {
-        subprocessor_id: ("objection_pending", why)
-        for subprocessor_id, why in service.objected_subprocessors(
-            agreement=agreement, at=at
-        ).items()
-    }
+    """Sub-processors an open objection holds back or leaves in use, or an outcome excluded,
+    for this controller."""
+    restricted = service.objected_subprocessors(agreement=agreement, at=at)
     for subprocessor_id, why in service.excluded_subprocessors(agreement=agreement, at=at).items():
         restricted[subprocessor_id] = ("excluded", why)
     return restricted

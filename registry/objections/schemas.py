@@ -9,8 +9,14 @@ from marshmallow import Schema, ValidationError, fields, validate
 from registry.agreements.schemas import PartySchema
 from registry.auth import current_org
 from registry.ids import ID
-from registry.objections.models import Objection, ObjectionAction, ObjectionState, Outcome
-from registry.objections.service import allowed_actions
+from registry.objections.models import (
+    Objection,
+    ObjectionAction,
+    ObjectionKind,
+    ObjectionState,
+    Outcome,
+)
+from registry.objections.service import allowed_actions, explanation, subprocessor_name
 
 TEXT = validate.Length(max=10_000)
 # Ids fit an integer column; a larger one is a bad request, not a database error.
@@ -36,8 +42,26 @@ class ObjectionInSchema(Schema):
     remedy = fields.String(load_default=None, allow_none=True, validate=TEXT)
 
 
+class ListedObjectionInSchema(ObjectionInSchema):
+    subprocessor_id = fields.Integer(
+        required=True,
+        validate=ID,
+        metadata={"description": "a sub-processor on the processor's current list"},
+    )
+
+
 class MessageInSchema(Schema):
     body = fields.String(required=True, validate=[TEXT, not_blank])
+
+
+OUTCOMES = (
+    "change_withdrawn withdraws the change for every controller (objections to a change only); "
+    "not_used_for_controller excludes the sub-processor from this controller's transfers; "
+    "safeguards_agreed lets it apply with the safeguards the summary names; "
+    "service_ended_by_controller records that the controller ends the service under the main "
+    "contract (Art. 10.1): the agreement itself stays in force, it cannot be terminated early "
+    "(Art. 10.2)"
+)
 
 
 class ResolveInSchema(Schema):
@@ -46,12 +70,29 @@ class ResolveInSchema(Schema):
         by_value=True,
         required=True,
         metadata={
-            "description": "change_withdrawn withdraws the change for every controller; "
-            "not_used_for_controller excludes the sub-processor from this controller's "
-            "transfers; agreement_terminated ends the agreement"
+            "description": "a concession the processor grants alone: change_withdrawn or "
+            "not_used_for_controller; any other outcome is 422: propose it. " + OUTCOMES
         },
     )
     summary = fields.String(required=True, validate=[TEXT, not_blank])
+
+
+class ProposeInSchema(Schema):
+    outcome = fields.Enum(
+        Outcome,
+        by_value=True,
+        required=True,
+        metadata={"description": "the solution the controller is asked to accept. " + OUTCOMES},
+    )
+    summary = fields.String(required=True, validate=[TEXT, not_blank])
+
+
+class RejectInSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=[TEXT, not_blank],
+        metadata={"description": "why; posted in the consultation thread as your message"},
+    )
 
 
 class WithdrawInSchema(Schema):
@@ -60,6 +101,7 @@ class WithdrawInSchema(Schema):
 
 class ObjectionQuerySchema(Schema):
     state = fields.Enum(ObjectionState, by_value=True, load_default=None)
+    kind = fields.Enum(ObjectionKind, by_value=True, load_default=None)
     change_id = fields.Integer(load_default=None, validate=ID)
     agreement_id = fields.Integer(load_default=None, validate=ID)
 
@@ -77,7 +119,36 @@ class MessageSchema(Schema):
 class ObjectionSchema(Schema):
     id = fields.Integer()
     state = fields.Enum(ObjectionState, by_value=True)
-    change_id = fields.Integer()
+    kind = fields.Enum(
+        ObjectionKind,
+        by_value=True,
+        metadata={
+            "description": "change: to an announced change, which does not apply to this "
+            "controller while the objection is open (blocking); listed: to a sub-processor on "
+            "the list, which stays in use during the consultation (not blocking)"
+        },
+    )
+    blocking = fields.Boolean(
+        metadata={
+            "description": "whether an open objection keeps the sub-processor from the "
+            "controller's data (transfers view: objection_pending, else in_use_objection_pending)"
+        }
+    )
+    explanation = fields.Method(
+        "_explanation",
+        metadata={"type": "string", "description": "what the objection does, in plain words"},
+    )
+    change_id = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "the change objected to; for a listed objection filed to a "
+            "change in effect, that change"
+        },
+    )
+    subprocessor_id = fields.Integer(metadata={"description": "the sub-processor objected to"})
+    subprocessor_name = fields.Method(
+        "_subprocessor_name", metadata={"type": "string", "description": "its name on the list"}
+    )
     agreement_id = fields.Integer()
     processor = fields.Nested(PartySchema)
     controller = fields.Nested(PartySchema)
@@ -95,6 +166,14 @@ class ObjectionSchema(Schema):
     )
     outcome = fields.Enum(Outcome, by_value=True, allow_none=True)
     summary = fields.String(allow_none=True)
+    proposed_outcome = fields.Enum(
+        Outcome,
+        by_value=True,
+        allow_none=True,
+        metadata={"description": "the processor's proposal awaiting the controller's answer"},
+    )
+    proposed_summary = fields.String(allow_none=True)
+    proposed_at = fields.DateTime(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
     withdrawn_at = fields.DateTime(allow_none=True)
     withdraw_reason = fields.String(allow_none=True)
@@ -109,6 +188,12 @@ class ObjectionSchema(Schema):
 
     def _allowed_actions(self, objection: Objection) -> list[str]:
         return allowed_actions(objection, current_org())
+
+    def _explanation(self, objection: Objection) -> str:
+        return explanation(objection)
+
+    def _subprocessor_name(self, objection: Objection) -> str:
+        return subprocessor_name(objection)
 
 
 class ObjectionDetailSchema(ObjectionSchema):

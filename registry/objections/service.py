@@ -1,8 +1,9 @@
-"""Objections to intended changes (Art. 5.2) and the consultation that follows.
+"""Objections (Art. 5.2) and the consultation that follows.
 
-Every state change of an objection goes through one of the transition functions below
-(``file_objection``, ``acknowledge``, ``post_message``, ``resolve``, ``withdraw``, and the
-worker's ``queue_due_reminders``). Each checks the state machine of
+Every state change of an objection goes through a transition function: the filings of
+``filing``, the outcomes of ``outcomes`` (propose, accept, reject, resolve), and here
+``acknowledge``, ``post_message``, ``withdraw`` and the worker's ``queue_due_reminders``, which
+only reminds: nothing resolves by the clock. Each checks the state machine of
 ``models.TRANSITIONS``, writes an audit event and queues its notices in the caller's
 transaction.
 """
@@ -14,10 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 
 from registry import clock
-from registry.agreements import service as agreements
 from registry.agreements.models import Agreement
 from registry.audit import service as audit
 from registry.auth import request_token_id
@@ -30,6 +30,7 @@ from registry.objections.models import (
     PROCESSOR,
     Objection,
     ObjectionAction,
+    ObjectionKind,
     ObjectionMessage,
     ObjectionState,
     Outcome,
@@ -37,8 +38,7 @@ from registry.objections.models import (
 from registry.organisations.models import Organisation
 from registry.organisations.service import as_party
 from registry.ratelimit import TooManyRequests
-from registry.subprocessors import service as subprocessors
-from registry.subprocessors.models import Change
+from registry.subprocessors.models import Change, SubprocessorVersion
 
 # Notice kinds, registered with their templates in registry/objections/notifications.py.
 OBJECTION_FILED = "objection_filed"
@@ -47,6 +47,13 @@ OBJECTION_MESSAGE = "objection_message"
 OBJECTION_RESOLVED = "objection_resolved"
 OBJECTION_WITHDRAWN = "objection_withdrawn"
 OBJECTION_OVERDUE = "objection_overdue"
+OBJECTION_PROPOSED = "objection_proposed"
+OBJECTION_ACCEPTED = "objection_accepted"
+OBJECTION_REJECTED = "objection_rejected"
+
+# Statuses of the transfers view an open objection gives a sub-processor.
+OBJECTION_PENDING = "objection_pending"  # held back: blocking
+IN_USE_OBJECTION_PENDING = "in_use_objection_pending"  # still in use: not blocking
 
 ACKNOWLEDGE_DEADLINE = "acknowledge"
 CONSULTATION_DEADLINE = "consultation"
@@ -59,6 +66,7 @@ def objections_of(
     organisation: Organisation,
     *,
     state: ObjectionState | None = None,
+    kind: ObjectionKind | None = None,
     change_id: int | None = None,
     agreement_id: int | None = None,
 ) -> Select[Objection]:
@@ -71,6 +79,8 @@ def objections_of(
     statement = select(Objection).where(party)
     if state is not None:
         statement = statement.where(Objection.state == state)
+    if kind is not None:
+        statement = statement.where(Objection.kind == kind)
     if change_id is not None:
         statement = statement.where(Objection.change_id == change_id)
     if agreement_id is not None:
@@ -108,89 +118,51 @@ def allowed_actions(objection: Objection, organisation: Organisation) -> list[st
     return [action.value for action in objection.allowed_actions(party)] if party else []
 
 
+def subprocessor_name(objection: Objection) -> str:
+    """The sub-processor's name in its latest version (for a change not in effect, the
+    version it announced)."""
+    name = db.session.scalar(
+        select(SubprocessorVersion.name)
+        .where(SubprocessorVersion.subprocessor_id == objection.subprocessor_id)
+        .order_by(SubprocessorVersion.valid_from.desc(), SubprocessorVersion.id.desc())
+        .limit(1)
+    )
+    return name or ""
+
+
+def explanation(objection: Objection) -> str:
+    """What the objection does and how it ends, in the words of the contract."""
+    if objection.kind is ObjectionKind.CHANGE:
+        effect = (
+            f"An objection to change {objection.change_id}: while it is open, the change does "
+            "not apply to this controller's data, also once it takes effect (Art. 5.2)."
+        )
+    else:
+        effect = (
+            "An objection to a sub-processor on the list: it stays in use for this controller's "
+            "data during the consultation, since the contract gives the controller a say, not a "
+            "stop (Art. 5.2)."
+        )
+    return (
+        f"{effect} The parties consult to reach a workable solution: the processor proposes an "
+        "outcome, the controller accepts or rejects it; the processor alone may only withdraw "
+        "the change or stop using the sub-processor for this controller. An objection still "
+        "open after its deadline stays open. Where the controller ends the service under the "
+        "main contract (Art. 10.1, outcome service_ended_by_controller), the data processing "
+        "agreement itself stays in force: it cannot be terminated early (Art. 10.2)."
+    )
+
+
 # --- the transitions ----------------------------------------------------------------------
-
-
-def file_objection(
-    *, controller: Organisation, change_id: int, grounds: str, remedy: str | None = None
-) -> Objection:
-    """Object to an announced change, inside this agreement's objection window (Art. 5.2)."""
-    change = subprocessors.find_change_or_404(change_id=change_id)
-    agreement = agreements.active_agreement_between(
-        processor_id=change.processor_id, controller_id=controller.id
-    )
-    if agreement is None:
-        raise NotFound(f"No change {change_id} of a processor you have an agreement with.")
-    # Serialise filings per agreement (PostgreSQL), so two requests cannot both pass the
-    # one-open-objection check.
-    db.session.execute(select(Agreement.id).where(Agreement.id == agreement.id).with_for_update())
-    moment = clock.now()
-    _check_may_object(change, agreement, controller, moment)
-    objection = Objection(
-        change_id=change.id,
-        agreement_id=agreement.id,
-        processor_id=change.processor_id,
-        controller_id=controller.id,
-        state=ObjectionState.FILED,
-        grounds=grounds.strip(),
-        remedy=remedy.strip() if remedy and remedy.strip() else None,
-        filed_at=moment,
-        acknowledge_due_at=moment + timedelta(days=agreement.acknowledge_days),
-        consultation_due_at=moment + timedelta(days=agreement.consultation_days),
-    )
-    db.session.add(objection)
-    db.session.flush()
-    _record(
-        objection,
-        "objection.filed",
-        change_id=change.id,
-        acknowledge_due_at=objection.acknowledge_due_at.isoformat(),
-        consultation_due_at=objection.consultation_due_at.isoformat(),
-    )
-    _notify(OBJECTION_FILED, objection)
-    return objection
-
-
-def _check_may_object(
-    change: Change, agreement: Agreement, controller: Organisation, moment: datetime
-) -> None:
-    """Refuse an objection to a withdrawn change, after the window, or beside an open one."""
-    if change.withdrawn_at is not None:
-        raise Conflict(
-            f"Change {change.id} was withdrawn on {change.withdrawn_at.isoformat()}; "
-            "there is nothing to object to.",
-            change_status=change.status.value,
-        )
-    closes_at = agreement.objection_closes_at(change.announced_at)
-    if moment > closes_at:
-        raise Conflict(
-            f"The objection window for change {change.id} closed on {closes_at.isoformat()} "
-            f"({agreement.objection_days} days after its announcement, agreement "
-            f"{agreement.reference}).",
-            closed_at=closes_at.isoformat(),
-        )
-    open_one = db.session.scalar(
-        select(Objection.id).where(
-            Objection.change_id == change.id,
-            Objection.controller_id == controller.id,
-            Objection.state.in_(OPEN_STATES),
-        )
-    )
-    if open_one is not None:
-        raise Conflict(
-            f"Objection {open_one} against change {change.id} is open already; continue "
-            "the consultation there.",
-            objection_id=open_one,
-        )
 
 
 def acknowledge(*, processor: Organisation, objection_id: int) -> Objection:
     """The processor confirms receipt: filed → in_consultation."""
     objection = get_for_party_or_404(objection_id=objection_id, organisation=processor, lock=True)
-    _require(objection, ObjectionAction.ACKNOWLEDGE, party_of(objection, processor))
+    require(objection, ObjectionAction.ACKNOWLEDGE, party_of(objection, processor))
     _mark_acknowledged(objection)
-    _record(objection, "objection.acknowledged")
-    _notify(OBJECTION_ACKNOWLEDGED, objection)
+    record(objection, "objection.acknowledged")
+    notify(OBJECTION_ACKNOWLEDGED, objection)
     return objection
 
 
@@ -200,8 +172,26 @@ def post_message(*, organisation: Organisation, objection_id: int, body: str) ->
         objection_id=objection_id, organisation=organisation, lock=True
     )
     party = party_of(objection, organisation)
-    _require(objection, ObjectionAction.MESSAGE, party)
+    require(objection, ObjectionAction.MESSAGE, party)
     _check_message_quota(objection, organisation)
+    message = add_message(objection, organisation, body)
+    acknowledged = party == PROCESSOR and objection.state is ObjectionState.FILED
+    if acknowledged:
+        _mark_acknowledged(objection)
+    db.session.flush()
+    record(
+        objection,
+        "objection.message_posted",
+        message_id=message.id,
+        by=party,
+        acknowledged=acknowledged,
+    )
+    notify(OBJECTION_MESSAGE, objection, message_id=message.id, by=party)
+    db.session.refresh(objection, ["messages"])
+    return objection
+
+
+def add_message(objection: Objection, organisation: Organisation, body: str) -> ObjectionMessage:
     message = ObjectionMessage(
         objection_id=objection.id,
         author_org_id=organisation.id,
@@ -210,20 +200,7 @@ def post_message(*, organisation: Organisation, objection_id: int, body: str) ->
         created_at=clock.now(),
     )
     db.session.add(message)
-    acknowledged = party == PROCESSOR and objection.state is ObjectionState.FILED
-    if acknowledged:
-        _mark_acknowledged(objection)
-    db.session.flush()
-    _record(
-        objection,
-        "objection.message_posted",
-        message_id=message.id,
-        by=party,
-        acknowledged=acknowledged,
-    )
-    _notify(OBJECTION_MESSAGE, objection, message_id=message.id, by=party)
-    db.session.refresh(objection, ["messages"])
-    return objection
+    return message
 
 
 def _check_message_quota(objection: Objection, organisation: Organisation) -> None:
@@ -259,46 +236,15 @@ def _check_message_quota(objection: Objection, organisation: Organisation) -> No
     )
 
 
-def resolve(
-    *, processor: Organisation, objection_id: int, outcome: Outcome | str, summary: str
-) -> Objection:
-    """Record the outcome of the consultation and carry it out."""
-    objection = get_for_party_or_404(objection_id=objection_id, organisation=processor, lock=True)
-    _require(objection, ObjectionAction.RESOLVE, party_of(objection, processor))
-    outcome = Outcome(outcome)
-    summary = summary.strip()
-    change = subprocessors.find_change_or_404(change_id=objection.change_id)
-    already_withdrawn = change.withdrawn_at is not None
-    if outcome is Outcome.CHANGE_WITHDRAWN and not (already_withdrawn or change.can_withdraw()):
-        raise Conflict(
-            f"Change {change.id} is {change.status.value}; only an announced change can be "
-            "withdrawn. Choose another outcome.",
-            state=objection.state.value,
-            allowed_actions=allowed_actions(objection, processor),
-            errors={"outcome": [f"Change {change.id} is {change.status.value}."]},
-        )
-    _close(objection, outcome, summary)
-    if outcome is Outcome.CHANGE_WITHDRAWN and not already_withdrawn:
-        # Withdrawing closes the other controllers' objections to it as well.
-        subprocessors.withdraw_change(
-            processor=processor,
-            change_id=change.id,
-            reason=f"Withdrawn after objection {objection.id}: {summary}",
-        )
-    elif outcome is Outcome.AGREEMENT_TERMINATED:
-        _terminate_agreement(objection, summary)
-    return objection
-
-
 def withdraw(*, controller: Organisation, objection_id: int, reason: str) -> Objection:
     """The controller takes its objection back."""
     objection = get_for_party_or_404(objection_id=objection_id, organisation=controller, lock=True)
-    _require(objection, ObjectionAction.WITHDRAW, party_of(objection, controller))
+    require(objection, ObjectionAction.WITHDRAW, party_of(objection, controller))
     objection.state = ObjectionState.WITHDRAWN
     objection.withdrawn_at = clock.now()
     objection.withdraw_reason = reason.strip()
-    _record(objection, "objection.withdrawn", reason=objection.withdraw_reason)
-    _notify(OBJECTION_WITHDRAWN, objection)
+    record(objection, "objection.withdrawn", reason=objection.withdraw_reason)
+    notify(OBJECTION_WITHDRAWN, objection)
     return objection
 
 
@@ -315,7 +261,7 @@ def close_objections_of_withdrawn_change(*, change: Change, summary: str) -> lis
     )
     closed = list(still_open)
     for objection in closed:
-        _close(objection, Outcome.CHANGE_WITHDRAWN, summary)
+        close(objection, Outcome.CHANGE_WITHDRAWN, summary)
     return closed
 
 
@@ -363,13 +309,13 @@ def queue_due_reminders(*, at: datetime) -> int:
             assert objection is not None
             db.session.refresh(objection)
             due_at = getattr(objection, due.key)
-            _record(
+            record(
                 objection,
                 "objection.reminder_queued",
                 deadline=deadline,
                 due_at=due_at.isoformat(),
             )
-            _notify(OBJECTION_OVERDUE, objection, deadline=deadline, due_at=due_at.isoformat())
+            notify(OBJECTION_OVERDUE, objection, deadline=deadline, due_at=due_at.isoformat())
             queued += 1
     return queued
 
@@ -377,60 +323,82 @@ def queue_due_reminders(*, at: datetime) -> int:
 # --- what objections decide for the transfers view ----------------------------------------
 
 
-def _affected_subprocessor(change: Change) -> int:
+def affected_subprocessor(change: Change) -> int:
     """The sub-processor a change brings in: the replacement, or the one added or updated."""
     return change.replacement_id or change.subprocessor_id
 
 
-def objected_subprocessors(*, agreement: Agreement, at: datetime) -> dict[int, str]:
-    """Sub-processors kept out of this controller's transfers by an objection open at ``at``
-    against a change already in effect."""
-    rows = db.session.execute(
+def _open_at(at: datetime) -> ColumnElement[bool]:
+    return and_(
+        Objection.filed_at <= at,
+        or_(Objection.resolved_at.is_(None), Objection.resolved_at > at),
+        or_(Objection.withdrawn_at.is_(None), Objection.withdrawn_at > at),
+    )
+
+
+def objected_subprocessors(*, agreement: Agreement, at: datetime) -> dict[int, tuple[str, str]]:
+    """Sub-processors of this controller's transfers under an objection open at ``at``: held
+    back (``objection_pending``) by one against a change already in effect, or still in use
+    (``in_use_objection_pending``) under one against a sub-processor on the list."""
+    against_changes = db.session.execute(
         select(Objection, Change)
         .join(Change, Change.id == Objection.change_id)
         .where(
             Objection.agreement_id == agreement.id,
-            Objection.filed_at <= at,
-            or_(Objection.resolved_at.is_(None), Objection.resolved_at > at),
-            or_(Objection.withdrawn_at.is_(None), Objection.withdrawn_at > at),
+            Objection.kind == ObjectionKind.CHANGE,
+            _open_at(at),
             Change.effective_at <= at,
             Change.withdrawn_at.is_(None),
         )
     )
-    return {
-        _affected_subprocessor(change): (
+    against_listed = db.session.scalars(
+        select(Objection).where(
+            Objection.agreement_id == agreement.id,
+            Objection.kind == ObjectionKind.LISTED,
+            _open_at(at),
+        )
+    )
+    found: dict[int, tuple[str, str]] = {
+        objection.subprocessor_id: (
+            IN_USE_OBJECTION_PENDING,
+            f"Objection {objection.id} against this sub-processor is open (filed "
+            f"{objection.filed_at.date().isoformat()}); it stays in use during the "
+            "consultation: the contract gives the controller a say, not a stop (Art. 5.2).",
+        )
+        for objection in against_listed
+    }
+    for objection, change in against_changes:
+        found[objection.subprocessor_id] = (
+            OBJECTION_PENDING,
             f"Objection {objection.id} against change {change.id} is open "
             f"(filed {objection.filed_at.date().isoformat()}); the change does not apply to this "
-            "controller until it is resolved (Art. 5.2)."
+            "controller until it is resolved (Art. 5.2).",
         )
-        for objection, change in rows
-    }
+    return found
 
 
 def excluded_subprocessors(*, agreement: Agreement, at: datetime) -> dict[int, str]:
     """Sub-processors the processor agreed not to use for this controller."""
-    rows = db.session.execute(
-        select(Objection, Change)
-        .join(Change, Change.id == Objection.change_id)
-        .where(
+    rows = db.session.scalars(
+        select(Objection).where(
             Objection.agreement_id == agreement.id,
             Objection.outcome == Outcome.NOT_USED_FOR_CONTROLLER,
             Objection.resolved_at <= at,
         )
     )
     return {
-        _affected_subprocessor(change): (
+        objection.subprocessor_id: (
             f"Not used for this controller: objection {objection.id} resolved on "
             f"{objection.resolved_at.date().isoformat() if objection.resolved_at else ''}."
         )
-        for objection, change in rows
+        for objection in rows
     }
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _require(objection: Objection, action: ObjectionAction, party: str | None) -> None:
+def require(objection: Objection, action: ObjectionAction, party: str | None) -> None:
     """Refuse an action the state machine does not allow, naming the state and what is."""
     if party is not None and objection.can(action, party):
         return
@@ -448,37 +416,16 @@ def _mark_acknowledged(objection: Objection) -> None:
     objection.acknowledged_at = clock.now()
 
 
-def _close(objection: Objection, outcome: Outcome, summary: str) -> None:
+def close(objection: Objection, outcome: Outcome, summary: str) -> None:
     objection.state = ObjectionState.RESOLVED
     objection.outcome = outcome
     objection.summary = summary
     objection.resolved_at = clock.now()
-    _record(objection, "objection.resolved", outcome=outcome.value, summary=summary)
-    _notify(OBJECTION_RESOLVED, objection, outcome=outcome.value)
+    record(objection, "objection.resolved", outcome=outcome.value, summary=summary)
+    notify(OBJECTION_RESOLVED, objection, outcome=outcome.value)
 
 
-def _terminate_agreement(objection: Objection, summary: str) -> None:
-    """The parties ended the agreement: it gets no more notices, its objections close."""
-    agreement = db.session.get(Agreement, objection.agreement_id)
-    assert agreement is not None
-    if agreement.terminated_at is None:
-        agreement.terminated_at = clock.now()
-        audit.record_on_agreement(
-            agreement,
-            action="agreement.terminated",
-            object_type="agreement",
-            object_id=agreement.id,
-            data={"objection_id": objection.id, "summary": summary},
-        )
-    for other in db.session.scalars(
-        select(Objection)
-        .where(Objection.agreement_id == agreement.id, Objection.state.in_(OPEN_STATES))
-        .order_by(Objection.id)
-    ):
-        _close(other, Outcome.AGREEMENT_TERMINATED, summary)
-
-
-def _record(objection: Objection, action: str, **data: Any) -> None:
+def record(objection: Objection, action: str, **data: Any) -> None:
     audit.record(
         action=action,
         object_type="objection",
@@ -490,7 +437,7 @@ def _record(objection: Objection, action: str, **data: Any) -> None:
     )
 
 
-def _notify(kind: str, objection: Objection, **data: Any) -> None:
+def notify(kind: str, objection: Objection, **data: Any) -> None:
     queue_notice(
         kind=kind,
         processor_id=objection.processor_id,

@@ -1,4 +1,5 @@
-"""Objections (Art. 5.2): filed by a controller, answered and resolved by the processor.
+"""Objections (Art. 5.2): filed by a controller, to an announced change or to a sub-processor on
+the list; a solution the processor proposes and the controller accepts, or a concession.
 
 Only the two parties of the objection's agreement see it; anyone else gets 404.
 """
@@ -11,14 +12,17 @@ from flask_smorest import Blueprint
 
 from registry.auth import current_org, requires
 from registry.errors import refusal
-from registry.objections import service
+from registry.objections import filing, outcomes, service
 from registry.objections.models import Objection
 from registry.objections.schemas import (
+    ListedObjectionInSchema,
     MessageInSchema,
     ObjectionDetailSchema,
     ObjectionInSchema,
     ObjectionQuerySchema,
     ObjectionSchema,
+    ProposeInSchema,
+    RejectInSchema,
     ResolveInSchema,
     WithdrawInSchema,
 )
@@ -28,9 +32,11 @@ bp = Blueprint(
     "objections",
     __name__,
     url_prefix="/api/v1",
-    description="Objections to intended changes and the consultation that follows (Art. 5.2). "
-    "States: filed → in_consultation → resolved | withdrawn; an illegal step is 409 naming "
-    "the state and the allowed actions.",
+    description="Objections to intended changes or to sub-processors on the list, and the "
+    "consultation that follows (Art. 5.2). States: filed → in_consultation ⇄ "
+    "resolution_proposed → resolved, or withdrawn from any open state; the processor proposes, "
+    "the controller accepts or rejects; the processor resolves alone only with a concession. "
+    "An illegal step is 409 naming the state and the allowed actions.",
 )
 
 
@@ -44,10 +50,32 @@ def problem(status: int, description: str) -> Any:
 @bp.arguments(ObjectionInSchema)
 @bp.response(201, ObjectionDetailSchema)
 @problem(404, "No such change of a processor you have an agreement with")
-@problem(409, "The change was withdrawn, its objection window closed, or one is open already")
+@problem(
+    409,
+    "The change was withdrawn, its objection window closed, its sub-processor left the list, "
+    "or one is open already",
+)
 def file_objection(data: dict[str, Any], change_id: int) -> Objection:
-    """Object to an announced change on reasonable grounds."""
-    return service.file_objection(controller=current_org(), change_id=change_id, **data)
+    """Object to an announced change on reasonable grounds.
+
+    Once the change has taken effect, the objection is one to the sub-processor it brought
+    (kind listed: it stays in use during the consultation)."""
+    return filing.file_objection(controller=current_org(), change_id=change_id, **data)
+
+
+@bp.route("/agreements/<int:agreement_id>/objections", methods=["POST"])
+@requires("controller")
+@bp.arguments(ListedObjectionInSchema)
+@bp.response(201, ObjectionDetailSchema)
+@problem(404, "No agreement of yours with this id")
+@problem(409, "The agreement ended, or an objection to this sub-processor is open already")
+@problem(422, "Invalid input, or the sub-processor is not on the processor's current list")
+def file_listed_objection(data: dict[str, Any], agreement_id: int) -> Objection:
+    """Object to a sub-processor on the list, at any time, on reasonable grounds.
+
+    It stays in use for your data during the consultation: the contract gives you a say, not
+    a stop (Art. 5.2)."""
+    return filing.file_listed_objection(controller=current_org(), agreement_id=agreement_id, **data)
 
 
 @bp.route("/objections", methods=["GET"])
@@ -101,11 +129,49 @@ def post_message(data: dict[str, Any], objection_id: int) -> Objection:
 @requires("processor")
 @bp.arguments(ResolveInSchema)
 @bp.response(200, ObjectionDetailSchema)
-@problem(409, "The objection is closed, or the outcome is not possible")
+@problem(409, "Not in consultation or proposed, or the change can no longer be withdrawn")
 @problem(404, "No objection you are a party to with this id")
+@problem(422, "Invalid input, or an outcome that needs the controller's agreement: propose it")
 def resolve_objection(data: dict[str, Any], objection_id: int) -> Objection:
-    """Record the outcome of the consultation and carry it out."""
-    return service.resolve(processor=current_org(), objection_id=objection_id, **data)
+    """Close with a concession that needs no consent, and carry it out.
+
+    change_withdrawn (objections to a change) or not_used_for_controller; every other
+    outcome is proposed to the controller."""
+    return outcomes.resolve(processor=current_org(), objection_id=objection_id, **data)
+
+
+@bp.route("/objections/<int:objection_id>/propose", methods=["POST"])
+@requires("processor")
+@bp.arguments(ProposeInSchema)
+@bp.response(200, ObjectionDetailSchema)
+@problem(409, "Not in consultation (acknowledge it first), or the outcome is not possible")
+@problem(404, "No objection you are a party to with this id")
+def propose_resolution(data: dict[str, Any], objection_id: int) -> Objection:
+    """Propose an outcome for the controller to accept or reject."""
+    return outcomes.propose(processor=current_org(), objection_id=objection_id, **data)
+
+
+@bp.route("/objections/<int:objection_id>/accept", methods=["POST"])
+@requires("controller")
+@bp.response(200, ObjectionDetailSchema)
+@problem(409, "No proposal is open, or its outcome is no longer possible")
+@problem(404, "No objection you are a party to with this id")
+def accept_resolution(objection_id: int) -> Objection:
+    """Accept the processor's proposal: the objection is resolved with its outcome."""
+    return outcomes.accept(controller=current_org(), objection_id=objection_id)
+
+
+@bp.route("/objections/<int:objection_id>/reject", methods=["POST"])
+@requires("controller")
+@bp.arguments(RejectInSchema)
+@bp.response(200, ObjectionDetailSchema)
+@problem(409, "No proposal is open")
+@problem(404, "No objection you are a party to with this id")
+def reject_resolution(data: dict[str, Any], objection_id: int) -> Objection:
+    """Reject the processor's proposal with your reasons: the consultation goes on."""
+    return outcomes.reject(
+        controller=current_org(), objection_id=objection_id, reason=data["reason"]
+    )
 
 
 @bp.route("/objections/<int:objection_id>/withdraw", methods=["POST"])

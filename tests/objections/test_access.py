@@ -75,7 +75,7 @@ def test_each_party_lists_its_own_objections_with_filters(
 
     received = client.get("/api/v1/objections", headers=world.processor.headers).json
     assert [o["id"] for o in received] == [theirs.json["id"], objection["id"]]
-    assert received[0]["allowed_actions"] == ["acknowledge", "message", "resolve"]
+    assert received[0]["allowed_actions"] == ["acknowledge", "message"]
 
     client.post(
         f"/api/v1/objections/{objection['id']}/acknowledge", headers=world.processor.headers

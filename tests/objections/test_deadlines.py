@@ -108,12 +108,41 @@ def test_an_acknowledged_objection_gets_no_acknowledge_reminder(
     assert service.queue_due_reminders(at=clock.now()) == 0
     client.post(
         f"/api/v1/objections/{objection['id']}/resolve",
-        json={"outcome": "safeguards_agreed", "summary": "Pseudonymised data only."},
+        json={"outcome": "not_used_for_controller", "summary": "Your support stays in the EEA."},
         headers=world.processor.headers,
     )
     clock.set_frozen(CONSULTATION_DUE + timedelta(days=1))
     assert service.queue_due_reminders(at=clock.now()) == 0
     assert notices("objection_overdue") == []
+
+
+def test_a_proposal_left_unanswered_past_the_deadline_stays_open_and_overdue(
+    world: World, objection: dict[str, Any], client: FlaskClient
+) -> None:
+    """Nothing resolves by the clock: the consultation deadline passing only reminds."""
+    base = f"/api/v1/objections/{objection['id']}"
+    assert client.post(f"{base}/acknowledge", headers=world.processor.headers).status_code == 200
+    proposed = client.post(
+        f"{base}/propose",
+        json={"outcome": "safeguards_agreed", "summary": "Pseudonymised data only."},
+        headers=world.processor.headers,
+    )
+    assert proposed.status_code == 200
+    clock.set_frozen(CONSULTATION_DUE + timedelta(days=60))
+    assert service.queue_due_reminders(at=clock.now()) == 1
+    assert service.queue_due_reminders(at=clock.now()) == 0
+    deliver()
+    shown = client.get(base, headers=world.controller.headers).json
+    assert (shown["state"], shown["overdue"], shown["outcome"]) == (
+        "resolution_proposed",
+        True,
+        None,
+    )
+    assert shown["proposed_outcome"] == "safeguards_agreed"
+    assert [n.data["deadline"] for n in notices("objection_overdue")] == ["consultation"]
+    # The controller may still answer after the deadline.
+    accepted = client.post(f"{base}/accept", headers=world.controller.headers)
+    assert (accepted.json["state"], accepted.json["overdue"]) == ("resolved", False)
 
 
 def test_the_worker_sends_each_reminder_once_through_smtp(

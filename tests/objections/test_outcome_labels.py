@@ -29,9 +29,10 @@ def test_every_outcome_has_a_label() -> None:
             "additional safeguards were agreed",
         ),
         (
-            "agreement_terminated",
-            "de verwerkersovereenkomst is beëindigd",
-            "the data processing agreement is terminated",
+            "service_ended_by_controller",
+            "de verwerkingsverantwoordelijke beëindigt de dienstverlening op grond van de "
+            "hoofdovereenkomst",
+            "the controller ends the service under the main contract",
         ),
     ],
 )

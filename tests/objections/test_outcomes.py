@@ -12,15 +12,23 @@ from registry import clock
 from tests.factories import ConsentEntryFactory
 from tests.objections.conftest import World, announce, file, notices
 
+CONCESSIONS = ("change_withdrawn", "not_used_for_controller")
+
 
 def resolve(
     client: FlaskClient, world: World, objection_id: int, outcome: str, summary: str = "Agreed."
 ) -> Any:
-    return client.post(
-        f"/api/v1/objections/{objection_id}/resolve",
-        json={"outcome": outcome, "summary": summary},
-        headers=world.processor.headers,
-    )
+    """Reach the outcome as the rules ask: acknowledged first; a concession the processor
+    grants alone, any other outcome proposed and accepted."""
+    base = f"/api/v1/objections/{objection_id}"
+    client.post(f"{base}/acknowledge", headers=world.processor.headers)
+    body = {"outcome": outcome, "summary": summary}
+    if outcome in CONCESSIONS:
+        return client.post(f"{base}/resolve", json=body, headers=world.processor.headers)
+    proposed = client.post(f"{base}/propose", json=body, headers=world.processor.headers)
+    if proposed.status_code != 200:
+        return proposed
+    return client.post(f"{base}/accept", headers=world.controller.headers)
 
 
 def transfers(client: FlaskClient, party: Any, agreement_id: int, at: str | None = None) -> Any:
@@ -90,10 +98,10 @@ def test_change_withdrawn_is_refused_once_the_change_is_in_effect(
     clock.advance(timedelta(days=31))
     response = resolve(client, world, objection["id"], "change_withdrawn")
     assert response.status_code == 409
-    assert response.json["state"] == "filed"
+    assert response.json["state"] == "in_consultation"
     assert "outcome" in response.json["errors"]
     shown = client.get(f"/api/v1/objections/{objection['id']}", headers=world.controller.headers)
-    assert shown.json["state"] == "filed"
+    assert shown.json["state"] == "in_consultation"
 
 
 def test_not_used_for_controller_excludes_it_for_that_controller_only(
@@ -114,22 +122,31 @@ def test_not_used_for_controller_excludes_it_for_that_controller_only(
     }
 
 
-def test_agreement_terminated_ends_the_agreement_and_its_open_objections(
+def test_service_ended_by_controller_keeps_the_agreement_and_its_other_objections(
     world: World, objection: dict[str, Any], client: FlaskClient
 ) -> None:
+    """The controller ends the service under the main contract (Art. 10.1); the agreement
+    itself cannot be terminated early (Art. 10.2): it stays in force, and so do its other
+    objections."""
     second_change = announce(
         client, world.processor, subprocessor=ConsentEntryFactory(name="Callcenter")
     )
     second = file(client, world.controller, second_change["id"])
     assert second.status_code == 201
 
-    assert resolve(client, world, objection["id"], "agreement_terminated").status_code == 200
+    ended = resolve(client, world, objection["id"], "service_ended_by_controller")
+    assert ended.status_code == 200, ended.json
+    assert (ended.json["state"], ended.json["outcome"]) == (
+        "resolved",
+        "service_ended_by_controller",
+    )
+    assert "Art. 10.2" in ended.json["explanation"]
     agreement = client.get(
         f"/api/v1/agreements/{world.agreement_id}", headers=world.controller.headers
     ).json
-    assert agreement["terminated_at"] is not None
-    closed = client.get(f"/api/v1/objections/{second.json['id']}", headers=world.controller.headers)
-    assert (closed.json["state"], closed.json["outcome"]) == ("resolved", "agreement_terminated")
+    assert agreement["terminated_at"] is None
+    still = client.get(f"/api/v1/objections/{second.json['id']}", headers=world.controller.headers)
+    assert still.json["state"] == "filed"
     # The change goes ahead for everyone else.
     change = client.get(f"/api/v1/processors/ipvoice/changes/{objection['change_id']}").json
     assert change["status"] == "announced"

@@ -14,17 +14,24 @@ from registry.objections.models import TRANSITIONS, ObjectionAction, ObjectionSt
 from tests.factories import Party
 from tests.objections.conftest import World, notices
 
-STATES = ("filed", "in_consultation", "resolved", "withdrawn")
+STATES = ("filed", "in_consultation", "resolution_proposed", "resolved", "withdrawn")
 
 # (action, who, path, body) — every step a party can try.
 ACTIONS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "acknowledge": ("processor", "acknowledge", None),
     "processor_message": ("processor", "messages", {"body": "We can keep support in the EEA."}),
     "controller_message": ("controller", "messages", {"body": "Which data would go to IN?"}),
+    "propose": (
+        "processor",
+        "propose",
+        {"outcome": "safeguards_agreed", "summary": "Support only reads pseudonymised data."},
+    ),
+    "accept": ("controller", "accept", None),
+    "reject": ("controller", "reject", {"reason": "Pseudonymised call records are still ours."}),
     "resolve": (
         "processor",
         "resolve",
-        {"outcome": "safeguards_agreed", "summary": "Support only reads pseudonymised data."},
+        {"outcome": "not_used_for_controller", "summary": "Your support stays in the EEA."},
     ),
     "withdraw": ("controller", "withdraw", {"reason": "Our DPO is satisfied."}),
 }
@@ -35,13 +42,29 @@ EXPECTED: dict[str, dict[str, str | None]] = {
         "acknowledge": "in_consultation",
         "processor_message": "in_consultation",
         "controller_message": "filed",
-        "resolve": "resolved",
+        "propose": None,
+        "accept": None,
+        "reject": None,
+        "resolve": None,
         "withdraw": "withdrawn",
     },
     "in_consultation": {
         "acknowledge": None,
         "processor_message": "in_consultation",
         "controller_message": "in_consultation",
+        "propose": "resolution_proposed",
+        "accept": None,
+        "reject": None,
+        "resolve": "resolved",
+        "withdraw": "withdrawn",
+    },
+    "resolution_proposed": {
+        "acknowledge": None,
+        "processor_message": "resolution_proposed",
+        "controller_message": "resolution_proposed",
+        "propose": None,
+        "accept": "resolved",
+        "reject": "in_consultation",
         "resolve": "resolved",
         "withdraw": "withdrawn",
     },
@@ -50,29 +73,38 @@ EXPECTED: dict[str, dict[str, str | None]] = {
 }
 
 ALLOWED_FOR = {
-    ("filed", "processor"): ["acknowledge", "message", "resolve"],
+    ("filed", "processor"): ["acknowledge", "message"],
     ("filed", "controller"): ["message", "withdraw"],
-    ("in_consultation", "processor"): ["message", "resolve"],
+    ("in_consultation", "processor"): ["message", "propose", "resolve"],
     ("in_consultation", "controller"): ["message", "withdraw"],
+    ("resolution_proposed", "processor"): ["message", "resolve"],
+    ("resolution_proposed", "controller"): ["message", "accept", "reject", "withdraw"],
     ("resolved", "processor"): [],
     ("resolved", "controller"): [],
     ("withdrawn", "processor"): [],
     ("withdrawn", "controller"): [],
 }
 
+# The last audit event each step writes, and the notices it queues.
 AUDIT_ACTION = {
     "acknowledge": "objection.acknowledged",
     "processor_message": "objection.message_posted",
     "controller_message": "objection.message_posted",
+    "propose": "objection.resolution_proposed",
+    "accept": "objection.resolved",
+    "reject": "objection.proposal_rejected",
     "resolve": "objection.resolved",
     "withdraw": "objection.withdrawn",
 }
-NOTICE_KIND = {
-    "acknowledge": "objection_acknowledged",
-    "processor_message": "objection_message",
-    "controller_message": "objection_message",
-    "resolve": "objection_resolved",
-    "withdraw": "objection_withdrawn",
+NOTICE_KINDS = {
+    "acknowledge": ["objection_acknowledged"],
+    "processor_message": ["objection_message"],
+    "controller_message": ["objection_message"],
+    "propose": ["objection_proposed"],
+    "accept": ["objection_accepted", "objection_resolved"],
+    "reject": ["objection_rejected"],
+    "resolve": ["objection_resolved"],
+    "withdraw": ["objection_withdrawn"],
 }
 
 
@@ -91,7 +123,8 @@ def bring_to(client: FlaskClient, world: World, objection_id: int, state: str) -
     steps = {
         "filed": [],
         "in_consultation": ["acknowledge"],
-        "resolved": ["resolve"],
+        "resolution_proposed": ["acknowledge", "propose"],
+        "resolved": ["acknowledge", "resolve"],
         "withdrawn": ["withdraw"],
     }[state]
     for step in steps:
@@ -109,7 +142,15 @@ def test_the_table_covers_the_model() -> None:
                 if who in parties
             ]
             assert allowed == ALLOWED_FOR[(state, who)]
-    assert {a.value for a in ObjectionAction} == {"acknowledge", "message", "resolve", "withdraw"}
+    assert {a.value for a in ObjectionAction} == {
+        "acknowledge",
+        "message",
+        "propose",
+        "accept",
+        "reject",
+        "resolve",
+        "withdraw",
+    }
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -151,7 +192,7 @@ def test_action_from_state(
     assert event.agreement_id == world.agreement_id
     assert event.actor_org_id == party(world, who).organisation.id
     assert event.actor_token_name == f"{party(world, who).slug} test token"
-    assert [n.kind for n in notices()[notices_before:]] == [NOTICE_KIND[name]]
+    assert [n.kind for n in notices()[notices_before:]] == NOTICE_KINDS[name]
 
 
 def test_a_processor_answer_acknowledges_but_a_controller_message_does_not(
@@ -174,15 +215,20 @@ def test_a_processor_answer_acknowledges_but_a_controller_message_does_not(
 def test_roles_are_checked_before_states(
     world: World, objection: dict[str, Any], client: FlaskClient
 ) -> None:
-    """A controller cannot acknowledge or resolve, a processor cannot withdraw: 403."""
+    """A controller cannot acknowledge, propose or resolve; a processor cannot withdraw, accept
+    or reject: 403."""
     base = f"/api/v1/objections/{objection['id']}"
     assert client.post(f"{base}/acknowledge", headers=world.controller.headers).status_code == 403
-    resolved = client.post(
-        f"{base}/resolve",
-        json={"outcome": "safeguards_agreed", "summary": "x"},
-        headers=world.controller.headers,
-    )
-    assert resolved.status_code == 403
+    for path in ("resolve", "propose"):
+        refused = client.post(
+            f"{base}/{path}",
+            json={"outcome": "safeguards_agreed", "summary": "x"},
+            headers=world.controller.headers,
+        )
+        assert refused.status_code == 403
+    assert client.post(f"{base}/accept", headers=world.processor.headers).status_code == 403
+    rejected = client.post(f"{base}/reject", json={"reason": "x"}, headers=world.processor.headers)
+    assert rejected.status_code == 403
     withdrawn = client.post(
         f"{base}/withdraw", json={"reason": "x"}, headers=world.processor.headers
     )
@@ -196,6 +242,9 @@ def test_roles_are_checked_before_states(
         ("messages", {}, "body"),
         ("resolve", {"outcome": "we_agreed", "summary": "x"}, "outcome"),
         ("resolve", {"outcome": "safeguards_agreed", "summary": ""}, "summary"),
+        ("propose", {"outcome": "agreement_terminated", "summary": "x"}, "outcome"),
+        ("propose", {"outcome": "safeguards_agreed"}, "summary"),
+        ("reject", {"reason": " "}, "reason"),
         ("withdraw", {"reason": ""}, "reason"),
     ],
 )
@@ -207,7 +256,7 @@ def test_bad_bodies_are_422_and_change_nothing(
     body: dict[str, Any],
     field: str,
 ) -> None:
-    who = world.controller if path in ("withdraw",) else world.processor
+    who = world.controller if path in ("withdraw", "reject") else world.processor
     response = client.post(
         f"/api/v1/objections/{objection['id']}/{path}", json=body, headers=who.headers
     )
