@@ -21,9 +21,15 @@ from registry.agreements import consents
 from registry.countries.service import country_name
 from registry.errors import NotFound, Problem, flatten_errors
 from registry.extensions import db
+from registry.objections import filing, outcomes
 from registry.objections import service as objections
 from registry.objections.models import Objection
-from registry.objections.schemas import MessageInSchema, ObjectionInSchema, WithdrawInSchema
+from registry.objections.schemas import (
+    MessageInSchema,
+    ObjectionInSchema,
+    RejectInSchema,
+    WithdrawInSchema,
+)
 from registry.organisations.models import Organisation
 from registry.web.links import Contact, LinkProblem, read_token
 from registry.web.notifications import queue_receipt
@@ -92,8 +98,26 @@ def respond_object(contact: Contact, token: str) -> Response:
     def act() -> str:
         data = ObjectionInSchema().load(_form("grounds", "remedy"))
         change_id = _form_id("change_id")
-        objection = objections.file_objection(
+        objection = filing.file_objection(
             controller=controller_of(contact), change_id=change_id, **data
+        )
+        return gettext("Objection %(id)s is filed.", id=objection.id)
+
+    return _act(contact, token, act)
+
+
+@bp.post("/respond/<token>/listed-objections")
+@with_contact
+def respond_object_listed(contact: Contact, token: str) -> Response:
+    """Object to a sub-processor on the list, as the API does."""
+
+    def act() -> str:
+        data = ObjectionInSchema().load(_form("grounds", "remedy"))
+        objection = filing.file_listed_objection(
+            controller=controller_of(contact),
+            agreement_id=contact.agreement.id,
+            subprocessor_id=_form_id("subprocessor_id"),
+            **data,
         )
         return gettext("Objection %(id)s is filed.", id=objection.id)
 
@@ -160,13 +184,49 @@ def respond_withdraw(contact: Contact, token: str, objection_id: int) -> Respons
     return _act(contact, token, act)
 
 
-def _act(contact: Contact, token: str, act: Callable[[], str]) -> Response:
-    """Do it through the services; on success a receipt to every contact, else say why."""
+@bp.post("/respond/<token>/objections/<int:objection_id>/accept")
+@with_contact
+def respond_accept(contact: Contact, token: str, objection_id: int) -> Response:
+    """Accept the processor's proposal on one of this agreement's objections."""
+
+    def act() -> str:
+        _own_objection(contact, objection_id)
+        outcomes.accept(controller=controller_of(contact), objection_id=objection_id)
+        return gettext(
+            "The proposal on objection %(id)s is accepted; the objection is resolved.",
+            id=objection_id,
+        )
+
+    return _act(contact, token, act)
+
+
+@bp.post("/respond/<token>/objections/<int:objection_id>/reject")
+@with_contact
+def respond_reject(contact: Contact, token: str, objection_id: int) -> Response:
+    """Reject the processor's proposal, with reasons; the consultation goes on."""
+
+    def act() -> str:
+        _own_objection(contact, objection_id)
+        data = RejectInSchema().load(_form("reason"))
+        outcomes.reject(controller=controller_of(contact), objection_id=objection_id, **data)
+        return gettext(
+            "The proposal on objection %(id)s is rejected; the consultation goes on.",
+            id=objection_id,
+        )
+
+    return _act(contact, token, act)
+
+
+def _act(contact: Contact, token: str, act: Callable[[], str], form: str | None = None) -> Response:
+    """Do it through the services; on success a receipt to every contact, else say why.
+    With ``form`` named, bad input shows the page again, the reasons next to the fields."""
     title, problem, message, status = gettext("Done"), None, "", 200
     try:
         message = act()
     except ValidationError as error:
         flat = flatten_errors(error.messages)
+        if form is not None:
+            return _page_with_errors(contact, token, form, flat)
         problem = "; ".join(f"{field}: {', '.join(texts)}" for field, texts in flat.items())
         title, status = gettext("Please check what you entered"), 422
     except Problem as error:
@@ -178,11 +238,23 @@ def _act(contact: Contact, token: str, act: Callable[[], str]) -> Response:
         title=title,
         problem=problem,
         message=message,
-        token=token,
+        # A contact that removed its own address has no page to go back to.
+        token=token if contact.email in contact.agreement.notify_emails else None,
         language=contact.agreement.language,
         noindex=True,
     )
     return private(body, status=status)
+
+
+def _page_with_errors(
+    contact: Contact, token: str, form: str, errors: dict[str, list[str]]
+) -> Response:
+    context = page_context(contact, token) | {
+        "errors": errors,
+        "values": request.form,
+        "error_form": form,
+    }
+    return private(render_template("web/respond.html", **context), status=422)
 
 
 def _own_objection(contact: Contact, objection_id: int) -> None:

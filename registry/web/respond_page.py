@@ -10,17 +10,21 @@ from flask_babel import get_locale, gettext
 
 from registry import clock
 from registry.agreements import consents, transfers
+from registry.agreements.service import objection_deadline
 from registry.countries.phrases import N_
 from registry.countries.service import assess, country_name
 from registry.extensions import db
 from registry.objections import service as objections
-from registry.objections.models import OPEN_STATES, Objection
+from registry.objections.models import OPEN_STATES, Objection, ObjectionKind, ObjectionState
+from registry.objections.notifications import outcome_label
 from registry.organisations.models import Organisation
 from registry.subprocessors import publishing
+from registry.subprocessors.display import display_value
 from registry.subprocessors.models import Change
 from registry.web import public
 from registry.web.formatting import local_time
 from registry.web.links import Contact
+from registry.web.respond_terms import agreement_context
 
 
 def page_context(contact: Contact, token: str) -> dict[str, Any]:
@@ -48,8 +52,10 @@ def page_context(contact: Contact, token: str) -> dict[str, Any]:
         "transfers": [_transfer_row(row) for row in view["transfers"]],
         "consent_needed": _consent_needed(contact, view["transfers"], now),
         "objectable": _objectable(contact, now),
+        "listed": _listed(contact, view["transfers"]),
         "objections": [_objection_view(o, language) for o in _objections_of(contact)],
         "consents": _active_consents(contact, language),
+        **agreement_context(contact),
     }
 
 
@@ -63,6 +69,7 @@ STATUS_BADGES = {
     "objection_pending": ("announced", N_("Held back: your objection is open")),
     "in_use_objection_pending": ("announced", N_("In use; your objection is open")),
     "excluded": ("eea", N_("Not used for your data")),
+    "safeguard_missing": ("consent", N_("No safeguard in law (GDPR Chapter V): not to be used")),
 }
 
 
@@ -70,11 +77,20 @@ def _transfer_row(row: dict[str, Any]) -> dict[str, Any]:
     kind, label = STATUS_BADGES.get(row["status"], ("consent", row["status"]))
     activities = ", ".join(row["activities"])
     name = country_name(row["code"], str(get_locale()))
+    if row["status"] == "consent_given":
+        # The contract's answer and the law's, in one line: consent is not a safeguard.
+        mechanism = display_value("transfer_mechanism", row["mechanism"], str(get_locale()))
+        label_text = gettext(
+            "Prior consent given (Art. 3.1); the transfer rests on %(mechanism)s",
+            mechanism=mechanism,
+        )
+    else:
+        label_text = gettext(label)
     return {
         "subprocessor": row["subprocessor"],
         "location": f"{name} ({activities})" if activities else name,
         "kind": kind,
-        "label": gettext(label),
+        "label": label_text,
     }
 
 
@@ -106,6 +122,7 @@ def _consent_needed(
                 location["code"],
                 change.effective_at.date(),
                 dpf_certified=bool(entry.get("dpf_certified")),
+                adequacy_scope_confirmed=bool(entry.get("adequacy_scope_confirmed")),
             )
             if assessment["requires_consent"] and location["code"] not in given:
                 add(location["code"], str(entry.get("name", "")))
@@ -122,11 +139,25 @@ def _objectable(contact: Contact, now: datetime) -> list[dict[str, Any]]:
     }
     items = []
     for change in publishing.pending_changes(agreement.processor_id, now):
-        closes_at = agreement.objection_closes_at(change.announced_at)
+        closes_at = objection_deadline(agreement=agreement, change=change)
         if closes_at > now and change.id not in open_ids:
             view = public.change_view(change, agreement.language, now)
             items.append({**view, "closes_at": local_time(closes_at, agreement.language)})
     return items
+
+
+def _listed(contact: Contact, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sub-processors on the list this controller may object to: those without an open
+    objection of this agreement."""
+    objected = {o.subprocessor_id for o in _objections_of(contact) if o.state in OPEN_STATES}
+    names = {
+        row["subprocessor_id"]: row["subprocessor"] for row in rows if row["status"] != "excluded"
+    }
+    return [
+        {"id": subprocessor_id, "name": name}
+        for subprocessor_id, name in names.items()
+        if subprocessor_id not in objected
+    ]
 
 
 def _objections_of(contact: Contact) -> list[Objection]:
@@ -136,15 +167,24 @@ def _objections_of(contact: Contact) -> list[Objection]:
 
 
 def _objection_view(objection: Objection, language: str) -> dict[str, Any]:
-    change = db.session.get(Change, objection.change_id)
-    entry = (change.after or change.before or {}) if change else {}
+    is_open = objection.state in OPEN_STATES
+    proposal = None
+    if objection.state is ObjectionState.RESOLUTION_PROPOSED and objection.proposed_outcome:
+        proposal = {
+            "outcome": objection.proposed_outcome.value,
+            "label": outcome_label(objection.proposed_outcome.value, language),
+            "summary": objection.proposed_summary,
+        }
     return {
         "id": objection.id,
-        "title": entry.get("name", ""),
-        "open": objection.state in OPEN_STATES,
+        "title": objections.subprocessor_name(objection),
+        "open": is_open,
         "state_label": gettext(OBJECTION_STATES[objection.state.value]),
+        "effect": gettext((KIND_EFFECTS if is_open else KIND_NAMES)[objection.kind]),
         "grounds": objection.grounds,
         "summary": objection.summary,
+        "outcome": objection.outcome.value if objection.outcome else None,
+        "proposal": proposal,
         "messages": [
             {
                 "author": _name_of(message.author_org_id),
@@ -159,8 +199,25 @@ def _objection_view(objection: Objection, language: str) -> dict[str, Any]:
 OBJECTION_STATES = {
     "filed": N_("Filed: waiting for the processor"),
     "in_consultation": N_("In consultation"),
+    "resolution_proposed": N_("A solution is proposed: your answer is awaited"),
     "resolved": N_("Resolved"),
     "withdrawn": N_("Withdrawn"),
+}
+
+
+KIND_NAMES = {
+    ObjectionKind.CHANGE: N_("An objection to an announced change."),
+    ObjectionKind.LISTED: N_("An objection to a sub-processor on the list."),
+}
+KIND_EFFECTS = {
+    ObjectionKind.CHANGE: N_(
+        "While your objection is open, the change does not apply to your data, also once it "
+        "takes effect."
+    ),
+    ObjectionKind.LISTED: N_(
+        "The sub-processor stays in use for your data during the consultation: the contract "
+        "gives you a say, not a stop (Art. 5.2)."
+    ),
 }
 
 
