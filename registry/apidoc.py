@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from apispec import BasePlugin
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+
+
+def served_as_is(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Keep what flask-smorest's decorators documented, but serve the undecorated view.
+
+    For a view that reads no arguments through webargs and builds its own Response (the
+    public documents): each of those decorators only documents it, yet wraps it in a call
+    through ``current_app.ensure_sync`` on every request, a tenth of a cached read's time.
+    Goes directly under ``@bp.route``.
+    """
+    inner = inspect.unwrap(view)
+    inner._apidoc = view._apidoc  # type: ignore[attr-defined]
+    return inner
 
 
 class IdempotencyKeyDoc(BasePlugin):

@@ -73,10 +73,11 @@ def check_request() -> None:
 def _plainly_clean() -> bool:
     """A request without a body whose raw path and query hold no NUL and no byte that could
     start an encoded surrogate (0xED): the public reads, checked without decoding anything."""
-    if request.content_length or request.headers.get("Transfer-Encoding"):
+    environ = request.environ
+    if environ.get("CONTENT_LENGTH", "0") not in ("", "0") or "HTTP_TRANSFER_ENCODING" in environ:
         return False
-    path = request.environ.get("PATH_INFO", "")
-    query = request.environ.get("QUERY_STRING", "").lower()
+    path = environ.get("PATH_INFO", "")
+    query = environ.get("QUERY_STRING", "").lower()
     return "\x00" not in path and "\xed" not in path and "%00" not in query and "%ed" not in query
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
+from registry.apidoc import served_as_is
 from registry.auth import current_org, requires
 from registry.errors import NotFound, refusal
 from registry.organisations import service as organisations
@@ -54,6 +55,7 @@ NOT_MODIFIED = "Not modified (If-None-Match matched the ETag)"
 
 
 @bp.route("/processors/<slug>/subprocessors", methods=["GET"])
+@served_as_is
 @bp.doc(parameters=[AT_PARAMETER])
 @bp.response(200, SubprocessorListSchema)
 @bp.alt_response(304, description=NOT_MODIFIED)
@@ -65,6 +67,7 @@ def list_subprocessors(slug: str) -> Response:
 
 
 @bp.route("/processors/<slug>/countries", methods=["GET"])
+@served_as_is
 @bp.doc(parameters=[AT_PARAMETER])
 @bp.response(200, CountryListSchema)
 @bp.alt_response(304, description=NOT_MODIFIED)
