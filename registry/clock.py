@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+# Where the contract's parties are: pages and mail show times here, with the zone named
+# (CET or CEST); the API and the database stay in UTC.
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 
 _frozen: datetime | None = None
 
@@ -50,3 +55,8 @@ def start_of_day(day: date) -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def local(moment: datetime) -> datetime:
+    """``moment`` in the parties' time zone (Europe/Amsterdam)."""
+    return as_utc(moment).astimezone(LOCAL_ZONE)

@@ -1,6 +1,6 @@
 """Import every model, so the metadata (create_all, Alembic) sees all tables."""
 
-from registry.agreements.models import Agreement, Consent
+from registry.agreements.models import AdequacyReport, Agreement, Amendment, Consent
 from registry.audit.models import AuditEvent
 from registry.idempotency import IdempotencyRecord
 from registry.notifications.models import Delivery, Notice, Subscription, SuppressedAddress
@@ -10,7 +10,9 @@ from registry.ratelimit_storage import RateLimitHit
 from registry.subprocessors.models import Change, Subprocessor, SubprocessorVersion
 
 __all__ = [
+    "AdequacyReport",
     "Agreement",
+    "Amendment",
     "ApiToken",
     "AuditEvent",
     "Change",

@@ -11,8 +11,11 @@ from __future__ import annotations
 from flask import Flask
 
 from registry import models  # noqa: F401  (every table in the metadata)
+from registry.agreements import adequacy_impact as _adequacy_notices  # noqa: F401
 from registry.agreements import notifications as _agreement_notices  # noqa: F401
 from registry.agreements import reactions as _agreement_reactions  # noqa: F401
+from registry.agreements import term_notices as _agreement_term_notices  # noqa: F401
+from registry.agreements import welcome as _agreement_welcome  # noqa: F401
 from registry.agreements.views import bp as agreements
 from registry.audit.views import bp as audit
 from registry.countries.views import bp as countries
@@ -37,6 +40,7 @@ from registry.subprocessors.views import bp as subprocessors
 from registry.web import notifications as _receipt_notices  # noqa: F401
 from registry.web.links import link_for
 from registry.web.respond import bp as respond
+from registry.web.respond_agreement import bp as respond_agreement
 from registry.web.views import bp as web
 
 BLUEPRINTS = (countries, organisations, subprocessors, agreements, objections, notifications, audit)
@@ -51,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(swagger_static)
     app.register_blueprint(web)
     app.register_blueprint(respond)
+    app.register_blueprint(respond_agreement)
     # Referenced by the change body, which the service loads itself (see ChangeInSchema).
     if "SubprocessorIn" not in api.spec.components.schemas:
         api.spec.components.schema("SubprocessorIn", schema=SubprocessorInSchema)

@@ -16,11 +16,12 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from babel import dates as babel_dates
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import format_date as babel_format_date
-from flask_babel import format_time as babel_format_time
 
+from registry import clock
 from registry.extensions import db
 from registry.notifications.kinds import SUPPORTED_LANGUAGES, NoticeKind, Recipient, shared
 from registry.notifications.models import Notice
@@ -69,15 +70,17 @@ def format_date(value: date | datetime | None) -> str:
 
 
 def format_datetime(value: datetime | None, language: str) -> str:
-    """Date and time in UTC, spelled for the reader: 4 januari 2027 om 09:00 UTC."""
+    """Date and time in Amsterdam, with its zone: 4 januari 2027 om 10:00 CET (as on the pages)."""
     if value is None:
         return "—"
+    moment = clock.local(value)
     with force_locale(language):
-        # Translators: a long date and a 24-hour time, e.g. "January 4, 2027 at 09:00 UTC".
+        # Translators: a long date, a 24-hour time and the zone (CET or CEST).
         return gettext(
-            "%(date)s at %(time)s UTC",
-            date=babel_format_date(value, "long"),
-            time=babel_format_time(value, "HH:mm"),
+            "%(date)s at %(time)s %(zone)s",
+            date=babel_dates.format_date(moment, "long", locale=language),
+            time=moment.strftime("%H:%M"),
+            zone=moment.tzname() or "",
         )
 
 
@@ -133,6 +136,27 @@ def personal_link(notice: Notice, recipient: Recipient) -> str | None:
     if not recipient.contractual or recipient.agreement_id is None or not _link_maker:
         return None
     return f"{_PERSONAL_LINK}{recipient.agreement_id}-{notice.change_id or 0}"
+
+
+# --- replies ---------------------------------------------------------------------------------
+#
+# A reply goes to the processor's address, or to the one it keeps for the agreement a mail is
+# sent under; the domain that keeps it registers the function that finds it.
+
+ReplyToFinder = Callable[[Notice, Recipient], str | None]
+_reply_to: list[ReplyToFinder] = []
+
+
+def register_reply_to(finder: ReplyToFinder) -> None:
+    """``finder(notice, recipient) -> address or None`` names where replies to a mail go."""
+    _reply_to[:] = [finder]
+
+
+def reply_to_for(
+    notice: Notice, recipient: Recipient, processor: Organisation | None
+) -> str | None:
+    found = _reply_to[0](notice, recipient) if _reply_to else None
+    return found or (processor.email if processor is not None else None)
 
 
 def with_personal_links(payload: dict[str, Any], recipient: str) -> dict[str, Any]:
@@ -222,5 +246,5 @@ def _render(kind: NoticeKind, notice: Notice, recipient: Recipient) -> dict[str,
         "html": html,
         "headers": headers_for(notice, recipient),
         "from_name": processor.name if processor is not None else None,
-        "reply_to": processor.email if processor is not None else None,
+        "reply_to": reply_to_for(notice, recipient, processor),
     }

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from flask import request
 from flask_babel import gettext, ngettext
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
+from registry import clock
 from registry.countries.phrases import translate
 from registry.notifications.kinds import SUPPORTED_LANGUAGES
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 
 
@@ -31,18 +33,28 @@ def choose_language(default: Callable[[], str | None]) -> str:
     asked = request.args.get("lang", "")
     if asked in SUPPORTED_LANGUAGES:
         return asked
-    preferred = request.accept_languages.best_match(SUPPORTED_LANGUAGES)
+    preferred = _preferred(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
     if preferred:
-        return str(preferred)
+        return preferred
     fallback = default()
     return fallback if fallback in SUPPORTED_LANGUAGES else "nl"
+
+
+@lru_cache(maxsize=512)
+def _preferred(accept_language: str) -> str | None:
+    """The best of our languages for an Accept-Language header (browsers send few distinct
+    ones, and parsing it is a good part of a cached page's cost)."""
+    if not accept_language:
+        return None
+    best = parse_accept_header(accept_language, LanguageAccept).best_match(SUPPORTED_LANGUAGES)
+    return str(best) if best else None
 
 
 def local_time(moment: datetime | None, language: str) -> str:
     """A moment in Amsterdam time, with its zone: 4 januari 2027 om 10:00 CET."""
     if moment is None:
         return "—"
-    local = moment.astimezone(AMSTERDAM)
+    local = clock.local(moment)
     return gettext(
         "%(date)s at %(time)s %(zone)s",
         date=babel_format_date(local, "long", locale=language),
@@ -55,23 +67,25 @@ def local_day(value: date | datetime | None, language: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        value = value.astimezone(AMSTERDAM).date()
+        value = clock.local(value).date()
     return str(babel_format_date(value, "long", locale=language))
 
 
 def time_left(until: datetime, now: datetime) -> str:
     """Whole days until ``until`` as a reader counts them: "in 3 days", "today"."""
-    days = (until.astimezone(AMSTERDAM).date() - now.astimezone(AMSTERDAM).date()).days
+    days = (clock.local(until).date() - clock.local(now).date()).days
     if days <= 0:
         return gettext("today")
     return ngettext("in %(num)d day", "in %(num)d days", days)
 
 
-def badge(assessment: dict[str, Any]) -> dict[str, Any]:
+def badge(assessment: dict[str, Any], *, reading_below: bool = False) -> dict[str, Any]:
     """What a location means for a controller's data, in the current locale.
 
     ``kind``: eea, adequate or consent (the CSS class); ``label``: the badge's words;
-    ``reasons``: the assessment's conditions and warnings, in plain words.
+    ``reasons``: the assessment's conditions and warnings, in plain words. With
+    ``reading_below`` the page explains the contract reading once, further down, so each
+    location only points to it instead of repeating a paragraph.
     """
     adequacy = assessment.get("adequacy") or {}
     if assessment["zone"] == "eea":
@@ -81,7 +95,19 @@ def badge(assessment: dict[str, Any]) -> dict[str, Any]:
         label = gettext("Adequacy decision %(decision)s", decision=adequacy.get("decision", ""))
     else:
         kind, label = "consent", gettext("Needs the controller's prior consent (Art. 3.1)")
-    reasons = [translate(text) for text in assessment["conditions"]]
+    reading = assessment.get("contract_reading")
+    conditions = assessment["conditions"]
+    if reading_below and reading:
+        conditions = [text for text in conditions if reading["reading"] not in str(text)]
+    reasons = [translate(text) for text in conditions]
+    if reading_below and reading:
+        reasons.append(
+            gettext(
+                "How the registry reads Art. %(article)s of the agreement here is explained "
+                "below, under “How the registry reads the agreement”.",
+                article=reading["article"],
+            )
+        )
     if kind == "consent" and not reasons:
         reasons.append(gettext("No adequacy decision of the European Commission applies."))
     reasons += [translate(text) for text in assessment["warnings"]]

@@ -9,13 +9,15 @@ the steady state costs no database query and no rendering.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 
 from registry import clock
 from registry.countries import service as countries
+from registry.countries.phrases import translate
 from registry.extensions import db
 from registry.organisations.models import Organisation
 from registry.subprocessors import publishing, service
@@ -26,8 +28,12 @@ from registry.web.formatting import badge, local_day, local_time, time_left
 
 
 def page_etag(processor: PublishedProcessor, at: datetime, language: str) -> str:
-    key = (publishing.etag_for("page", processor, at), language, clock.today())
-    return hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    return _page_etag(publishing.etag_for("page", processor, at), language, clock.today())
+
+
+@lru_cache(maxsize=1024)
+def _page_etag(document_etag: str, language: str, today: date) -> str:
+    return hashlib.sha256(repr((document_etag, language, today)).encode()).hexdigest()[:32]
 
 
 def entry_view(entry: dict[str, Any], language: str) -> dict[str, Any]:
@@ -38,7 +44,7 @@ def entry_view(entry: dict[str, Any], language: str) -> dict[str, Any]:
             {
                 **location,
                 "name": countries.country_name(location["code"], language),
-                "badge": badge(location["assessment"]),
+                "badge": badge(location["assessment"], reading_below=True),
             }
             for location in entry["locations"]
         ],
@@ -77,6 +83,7 @@ def _new_locations(change: Change, language: str) -> list[dict[str, Any]]:
         return []
     known = {location["code"] for location in (change.before or {}).get("locations") or []}
     certified = bool(change.after.get("dpf_certified"))
+    in_scope = bool(change.after.get("adequacy_scope_confirmed"))
     return [
         {
             "code": location["code"],
@@ -85,12 +92,26 @@ def _new_locations(change: Change, language: str) -> list[dict[str, Any]]:
             "new": location["code"] not in known,
             "badge": badge(
                 countries.assess(
-                    location["code"], change.effective_at.date(), dpf_certified=certified
+                    location["code"],
+                    change.effective_at.date(),
+                    dpf_certified=certified,
+                    adequacy_scope_confirmed=in_scope,
                 )
             ),
         }
         for location in change.after.get("locations") or []
     ]
+
+
+def contract_readings(countries_at: list[dict[str, Any]]) -> list[str]:
+    """How the registry reads the agreement's clauses on the places listed (Privacy Shield,
+    Quebec), once each, in the reader's language."""
+    readings: dict[str, str] = {}
+    for country in countries_at:
+        reading = country["assessment"]["contract_reading"]
+        if reading is not None:
+            readings.setdefault(reading["reading"], translate(reading["reading"]))
+    return list(readings.values())
 
 
 def processor_context(processor: PublishedProcessor, at: datetime, language: str) -> dict[str, Any]:
@@ -119,5 +140,6 @@ def processor_context(processor: PublishedProcessor, at: datetime, language: str
             change_view(c, language, now) for c in publishing.pending_changes(processor.id, at)
         ],
         "countries": countries_at,
+        "contract_readings": contract_readings(countries_at),
         "confirm_hours": current_app.config["SUBSCRIPTION_CONFIRM_HOURS"],
     }

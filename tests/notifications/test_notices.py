@@ -42,9 +42,9 @@ def test_announcement_reaches_contacts_in_their_language_with_their_own_deadline
         "(Nordhosting) per 4 januari 2027"
     )
     body = text_of(dutch)
-    assert "Ingangsdatum:   4 januari 2027 om 09:00 UTC" in body
+    assert "Ingangsdatum:   4 januari 2027 om 10:00 CET" in body
     # 30 objection days under VWO-2026-014.
-    assert "verwerkersovereenkomst VWO-2026-014 kunt u tot 27 december 2026 om 09:00 UTC" in body
+    assert "verwerkersovereenkomst VWO-2026-014 kunt u tot 27 december 2026 om 10:00 CET" in body
     assert "Duitsland (DE): hosting; Verenigde Staten (US): support" in body
     assert dutch["Content-Language"] == "nl"
     assert "List-Unsubscribe" not in dutch and "List-Unsubscribe-Post" not in dutch
@@ -61,7 +61,7 @@ def test_announcement_reaches_contacts_in_their_language_with_their_own_deadline
     assert "agreement ACME-7 you may object to this change on reasonable grounds until " in (
         text_of(english)
     )
-    assert "December 11, 2026 at 09:00 UTC" in text_of(english)
+    assert "December 11, 2026 at 10:00 CET" in text_of(english)
     assert "Germany (DE): hosting; United States (US): support" in text_of(english)
 
 
@@ -197,7 +197,7 @@ def test_withdrawal_tells_everyone_who_was_told(
     for address in ("privacy@zeewolde.example", "fg@zeewolde.example", "reader@example.org"):
         withdrawn = [m for m in smtp_server.to(address) if "ingetrokken" in subject_of(m)]
         assert len(withdrawn) == 1, address
-        assert "Ingetrokken:    29 november 2026 om 09:00 UTC" in text_of(withdrawn[0])
+        assert "Ingetrokken:    29 november 2026 om 10:00 CET" in text_of(withdrawn[0])
         assert "Reden:          Contract niet getekend" in text_of(withdrawn[0])
     # Two sender threads deliver the announcement and the withdrawal in either order.
     (english,) = [m for m in smtp_server.to("dpo@acme.example") if "withdrawn" in subject_of(m)]
@@ -226,7 +226,7 @@ def test_the_worker_tells_everyone_once_when_a_change_takes_effect(
         m for m in smtp_server.to("privacy@zeewolde.example") if "in werking" in subject_of(m)
     ]
     assert len(effect) == 1
-    assert "In werking sinds: 4 januari 2027 om 09:00 UTC" in text_of(effect[0])
+    assert "In werking sinds: 4 januari 2027 om 10:00 CET" in text_of(effect[0])
     assert "VOORAFGAANDE TOESTEMMING VEREIST" in text_of(effect[0])
     assert [m for m in smtp_server.to("reader@example.org") if "in effect" in subject_of(m)]
 

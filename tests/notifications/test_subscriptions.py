@@ -103,7 +103,7 @@ def test_confirmation_mail_in_the_chosen_language_then_confirm_by_button(
         "IP Voice Group Services B.V."
     )
     assert "List-Unsubscribe" not in mail  # not on the list yet
-    assert "29 november 2026 om 09:00 UTC" in text_of(mail)  # 48 hours, in Dutch
+    assert "29 november 2026 om 10:00 CET" in text_of(mail)  # 48 hours, in Dutch
     link = confirm_link(mail)
 
     # A mail scanner fetching the link confirms nothing.
