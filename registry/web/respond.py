@@ -221,6 +221,7 @@ def _act(contact: Contact, token: str, act: Callable[[], str], form: str | None 
     """Do it through the services; on success a receipt to every contact, else say why.
     With ``form`` named, bad input shows the page again, the reasons next to the fields."""
     title, problem, message, status = gettext("Done"), None, "", 200
+    explanation = None
     try:
         message = act()
     except ValidationError as error:
@@ -231,12 +232,14 @@ def _act(contact: Contact, token: str, act: Callable[[], str], form: str | None 
         title, status = gettext("Please check what you entered"), 422
     except Problem as error:
         title, problem, status = gettext("This could not be done"), error.detail, error.status
+        explanation = _refusal_explanation(status)
     else:
         queue_receipt(agreement=contact.agreement, actor=contact.email, action=message)
     body = render_template(
         "web/respond_result.html",
         title=title,
         problem=problem,
+        explanation=explanation,
         message=message,
         # A contact that removed its own address has no page to go back to.
         token=token if contact.email in contact.agreement.notify_emails else None,
@@ -244,6 +247,19 @@ def _act(contact: Contact, token: str, act: Callable[[], str], form: str | None 
         noindex=True,
     )
     return private(body, status=status)
+
+
+def _refusal_explanation(status: int) -> str:
+    """What a refusal means, in the page's language; the service's own words (English, as the
+    API gives them) follow as the details."""
+    if status == 409:
+        return gettext(
+            "This is not possible at this moment: it may have been done already, by you or "
+            "another contact, or a deadline or the state of the matter no longer allows it."
+        )
+    if status == 404:
+        return gettext("This is not part of your agreement.")
+    return gettext("Please check what you entered.")
 
 
 def _page_with_errors(

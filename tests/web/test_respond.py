@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import timedelta
@@ -85,6 +86,10 @@ def test_a_contact_files_an_objection_recorded_in_its_name_with_receipts(
     )
     assert again.status_code == 409  # one open objection, as in the API
     assert db.session.scalars(select(Objection)).all() == [objection]
+    # Said in the agreement's language first; the service's own words follow as details.
+    page = " ".join(html.unescape(again.get_data(as_text=True)).split())
+    assert "Dit is op dit moment niet mogelijk: het is misschien al gedaan" in page
+    assert "Details (in het Engels, zoals het register ze vastlegt):" in page
 
 
 def test_the_same_rules_as_the_api_give_a_clear_page(
