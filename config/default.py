@@ -77,6 +77,9 @@ DEFAULT_CONSULTATION_DAYS = 30
 # controller must have the opportunity to object); shorter is refused on recording and amending.
 MIN_NOTICE_DAYS = 14
 MIN_OBJECTION_DAYS = 14
+# Days after receipt within which the processor forwards a data-subject request (Art. 7.1);
+# a later forward is flagged `forwarded_late`.
+DSR_FORWARD_DAYS = 2
 
 # OpenAPI (flask-smorest).
 API_TITLE = "Subprocessor Registry"

@@ -1,6 +1,13 @@
 """Import every model, so the metadata (create_all, Alembic) sees all tables."""
 
-from registry.agreements.models import AdequacyReport, Agreement, Amendment, Consent
+from registry.agreements.data_subject_request_models import DataSubjectRequest
+from registry.agreements.models import (
+    AdequacyReport,
+    Agreement,
+    Amendment,
+    Consent,
+    SecurityMeasures,
+)
 from registry.audit.models import AuditEvent
 from registry.idempotency import IdempotencyRecord
 from registry.notifications.models import Delivery, Notice, Subscription, SuppressedAddress
@@ -17,6 +24,7 @@ __all__ = [
     "AuditEvent",
     "Change",
     "Consent",
+    "DataSubjectRequest",
     "Delivery",
     "IdempotencyRecord",
     "Notice",
@@ -24,6 +32,7 @@ __all__ = [
     "ObjectionMessage",
     "Organisation",
     "RateLimitHit",
+    "SecurityMeasures",
     "Subprocessor",
     "SubprocessorVersion",
     "Subscription",

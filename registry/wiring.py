@@ -12,8 +12,12 @@ from flask import Flask
 
 from registry import models  # noqa: F401  (every table in the metadata)
 from registry.agreements import adequacy_impact as _adequacy_notices  # noqa: F401
+from registry.agreements import data_subject_request_notices as _dsr_notices  # noqa: F401
+from registry.agreements import data_subject_request_views as _dsr_views  # noqa: F401
 from registry.agreements import notifications as _agreement_notices  # noqa: F401
 from registry.agreements import reactions as _agreement_reactions  # noqa: F401
+from registry.agreements import security_notices as _security_notices  # noqa: F401
+from registry.agreements import security_views as _security_views  # noqa: F401
 from registry.agreements import term_notices as _agreement_term_notices  # noqa: F401
 from registry.agreements import welcome as _agreement_welcome  # noqa: F401
 from registry.agreements.views import bp as agreements

@@ -15,6 +15,7 @@ CONTROLLER_OPERATIONS = re.compile(
     r"|POST /api/v1/objections/\{[^}]+\}/(withdraw|accept|reject)"
     r"|POST /api/v1/agreements/\{[^}]+\}/objections"
     r"|POST /api/v1/agreements/\{[^}]+\}/(confirm|decline)"
+    r"|POST /api/v1/data-subject-requests/\{[^}]+\}/(acknowledge|help)"
     r"|(POST|DELETE) /api/v1/agreements/\{[^}]+\}/consents.*)$"
 )
 PROCESSOR = "ipvoice"

@@ -160,3 +160,19 @@ class AdequacyReport(Model):
     source: Mapped[str] = mapped_column(String(16))  # baseline, worker or cli
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     notices: Mapped[int] = mapped_column(default=0)
+
+
+class SecurityMeasures(Model):
+    """One version of the overview of the processor's security measures (Art. 6.1, 2.2): shown
+    to the controllers with an agreement on request, never published."""
+
+    __tablename__ = "security_measures"
+    __table_args__ = (UniqueConstraint("processor_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    processor_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    version: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    published_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))

@@ -17,9 +17,11 @@ OBJECT_TYPES = (
     "amendment",
     "change",
     "consent",
+    "data_subject_request",
     "delivery",
     "objection",
     "organisation",
+    "security_measures",
     "subscription",
     "token",
 )

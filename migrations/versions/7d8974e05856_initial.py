@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: 2af12a1d31fc
+Revision ID: 7d8974e05856
 Revises: 
-Create Date: 2026-12-02 10:01:04.981638
+Create Date: 2026-12-02 11:18:56.046041
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '2af12a1d31fc'
+revision = '7d8974e05856'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -186,6 +186,22 @@ def upgrade():
         batch_op.create_index('ix_changes_processor_effective', ['processor_id', 'effective_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_changes_subprocessor_id'), ['subprocessor_id'], unique=False)
 
+    op.create_table('security_measures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('processor_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_by_token_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['processor_id'], ['organisations.id'], name=op.f('fk_security_measures_processor_id_organisations')),
+    sa.ForeignKeyConstraint(['published_by_token_id'], ['api_tokens.id'], name=op.f('fk_security_measures_published_by_token_id_api_tokens')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_measures')),
+    sa.UniqueConstraint('processor_id', 'version', name=op.f('uq_security_measures_processor_id'))
+    )
+    with op.batch_alter_table('security_measures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_measures_processor_id'), ['processor_id'], unique=False)
+
     op.create_table('agreement_amendments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('agreement_id', sa.Integer(), nullable=False),
@@ -250,6 +266,29 @@ def upgrade():
     )
     with op.batch_alter_table('consents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consents_agreement_id'), ['agreement_id'], unique=False)
+
+    op.create_table('data_subject_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agreement_id', sa.Integer(), nullable=False),
+    sa.Column('right', sa.Enum('ACCESS', 'RECTIFICATION', 'ERASURE', 'RESTRICTION', 'PORTABILITY', 'OBJECTION', 'AUTOMATED_DECISION', name='datasubjectright', native_enum=False, length=32), nullable=False),
+    sa.Column('reference', sa.String(length=100), nullable=False),
+    sa.Column('channel', sa.String(length=50), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('forwarded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('forwarded_by_token_id', sa.Integer(), nullable=True),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_by_token_id', sa.Integer(), nullable=True),
+    sa.Column('help_requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('help_requested_by_token_id', sa.Integer(), nullable=True),
+    sa.Column('help_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['acknowledged_by_token_id'], ['api_tokens.id'], name=op.f('fk_data_subject_requests_acknowledged_by_token_id_api_tokens')),
+    sa.ForeignKeyConstraint(['agreement_id'], ['agreements.id'], name=op.f('fk_data_subject_requests_agreement_id_agreements')),
+    sa.ForeignKeyConstraint(['forwarded_by_token_id'], ['api_tokens.id'], name=op.f('fk_data_subject_requests_forwarded_by_token_id_api_tokens')),
+    sa.ForeignKeyConstraint(['help_requested_by_token_id'], ['api_tokens.id'], name=op.f('fk_data_subject_requests_help_requested_by_token_id_api_tokens')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_subject_requests'))
+    )
+    with op.batch_alter_table('data_subject_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_subject_requests_agreement_id'), ['agreement_id'], unique=False)
 
     op.create_table('objections',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -435,6 +474,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_objections_agreement_id'))
 
     op.drop_table('objections')
+    with op.batch_alter_table('data_subject_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_subject_requests_agreement_id'))
+
+    op.drop_table('data_subject_requests')
     with op.batch_alter_table('consents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consents_agreement_id'))
 
@@ -448,6 +491,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_agreement_amendments_agreement_id'))
 
     op.drop_table('agreement_amendments')
+    with op.batch_alter_table('security_measures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_measures_processor_id'))
+
+    op.drop_table('security_measures')
     with op.batch_alter_table('changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_changes_subprocessor_id'))
         batch_op.drop_index('ix_changes_processor_effective')
