@@ -111,15 +111,28 @@ def _welcome(agreement: Agreement) -> None:
 def check_periods(*, notice_days: int, objection_days: int, prefix: str = "") -> None:
     """The floors of the configuration, and an objection possible before a change applies;
     ``prefix`` goes before the field named in a refusal."""
+    problem = period_problem(notice_days=notice_days, objection_days=objection_days)
+    if problem is None:
+        return
+    field, floor = problem
+    if floor is not None:
+        raise Invalid(prefix + field, f"Must be at least {floor} days (the minimum).")
+    raise Invalid(prefix + field, f"May not exceed notice_days ({notice_days}).")
+
+
+def period_problem(*, notice_days: int, objection_days: int) -> tuple[str, int | None] | None:
+    """The first rule the periods break: (field, its floor) below a configured minimum,
+    (objection_days, None) when an objection could not be made before a change applies."""
     config = current_app.config
     for field, days, floor in (
         ("notice_days", notice_days, int(config["MIN_NOTICE_DAYS"])),
         ("objection_days", objection_days, int(config["MIN_OBJECTION_DAYS"])),
     ):
         if days < floor:
-            raise Invalid(prefix + field, f"Must be at least {floor} days (the minimum).")
+            return field, floor
     if objection_days > notice_days:
-        raise Invalid(prefix + "objection_days", f"May not exceed notice_days ({notice_days}).")
+        return "objection_days", None
+    return None
 
 
 def _check_reference_is_free(processor: Organisation, reference: str) -> None:

@@ -38,7 +38,7 @@ TERMS: Mapping[str, LazyString] = {
 }
 
 
-def _term_value(term: str, value: Any) -> str:
+def term_value(term: str, value: Any) -> str:
     if term == "language":
         return {"nl": gettext("Dutch"), "en": gettext("English")}.get(str(value), str(value))
     return ngettext("%(num)d day", "%(num)d days", int(value))
@@ -117,8 +117,8 @@ def amendment_context(notice: Notice, recipient: Recipient) -> dict[str, Any]:
             "rows": [
                 {
                     "label": str(TERMS[term]),
-                    "before": _term_value(term, previous.get(term, getattr(agreement, term))),
-                    "after": _term_value(term, value),
+                    "before": term_value(term, previous.get(term, getattr(agreement, term))),
+                    "after": term_value(term, value),
                 }
                 for term, value in amendment.changes.items()
             ],

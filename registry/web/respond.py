@@ -96,14 +96,14 @@ def respond_object(contact: Contact, token: str) -> Response:
     """File an objection to an announced change, as the API does."""
 
     def act() -> str:
-        data = ObjectionInSchema().load(_form("grounds", "remedy"))
+        data = ObjectionInSchema().load(form_fields("grounds", "remedy"))
         change_id = _form_id("change_id")
         objection = filing.file_objection(
             controller=controller_of(contact), change_id=change_id, **data
         )
         return gettext("Objection %(id)s is filed.", id=objection.id)
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)
 
 
 @bp.post("/respond/<token>/listed-objections")
@@ -112,7 +112,7 @@ def respond_object_listed(contact: Contact, token: str) -> Response:
     """Object to a sub-processor on the list, as the API does."""
 
     def act() -> str:
-        data = ObjectionInSchema().load(_form("grounds", "remedy"))
+        data = ObjectionInSchema().load(form_fields("grounds", "remedy"))
         objection = filing.file_listed_objection(
             controller=controller_of(contact),
             agreement_id=contact.agreement.id,
@@ -121,7 +121,7 @@ def respond_object_listed(contact: Contact, token: str) -> Response:
         )
         return gettext("Objection %(id)s is filed.", id=objection.id)
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)
 
 
 @bp.post("/respond/<token>/consents")
@@ -130,7 +130,7 @@ def respond_consent(contact: Contact, token: str) -> Response:
     """Give prior consent for the ticked locations, in the name and role of the person."""
 
     def act() -> str:
-        person = PersonSchema().load(_form("name", "role"))
+        person = PersonSchema().load(form_fields("name", "role"))
         codes = request.form.getlist("code")
         if not codes:
             raise ValidationError({"code": [gettext("Tick at least one location.")]})
@@ -151,7 +151,7 @@ def respond_consent(contact: Contact, token: str) -> Response:
         names = ", ".join(country_name(c.code, contact.agreement.language) for c in given)
         return gettext("Prior consent is given for %(locations)s.", locations=names)
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)
 
 
 @bp.post("/respond/<token>/objections/<int:objection_id>/messages")
@@ -161,13 +161,13 @@ def respond_message(contact: Contact, token: str, objection_id: int) -> Response
 
     def act() -> str:
         _own_objection(contact, objection_id)
-        data = MessageInSchema().load(_form("body"))
+        data = MessageInSchema().load(form_fields("body"))
         objections.post_message(
             organisation=controller_of(contact), objection_id=objection_id, **data
         )
         return gettext("Your reply is sent.")
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)
 
 
 @bp.post("/respond/<token>/objections/<int:objection_id>/withdraw")
@@ -177,11 +177,11 @@ def respond_withdraw(contact: Contact, token: str, objection_id: int) -> Respons
 
     def act() -> str:
         _own_objection(contact, objection_id)
-        data = WithdrawInSchema().load(_form("reason"))
+        data = WithdrawInSchema().load(form_fields("reason"))
         objections.withdraw(controller=controller_of(contact), objection_id=objection_id, **data)
         return gettext("Objection %(id)s is withdrawn.", id=objection_id)
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)
 
 
 @bp.post("/respond/<token>/objections/<int:objection_id>/accept")
@@ -197,7 +197,7 @@ def respond_accept(contact: Contact, token: str, objection_id: int) -> Response:
             id=objection_id,
         )
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)
 
 
 @bp.post("/respond/<token>/objections/<int:objection_id>/reject")
@@ -207,17 +207,19 @@ def respond_reject(contact: Contact, token: str, objection_id: int) -> Response:
 
     def act() -> str:
         _own_objection(contact, objection_id)
-        data = RejectInSchema().load(_form("reason"))
+        data = RejectInSchema().load(form_fields("reason"))
         outcomes.reject(controller=controller_of(contact), objection_id=objection_id, **data)
         return gettext(
             "The proposal on objection %(id)s is rejected; the consultation goes on.",
             id=objection_id,
         )
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)
 
 
-def _act(contact: Contact, token: str, act: Callable[[], str], form: str | None = None) -> Response:
+def act_for(
+    contact: Contact, token: str, act: Callable[[], str], form: str | None = None
+) -> Response:
     """Do it through the services; on success a receipt to every contact, else say why.
     With ``form`` named, bad input shows the page again, the reasons next to the fields."""
     title, problem, message, status = gettext("Done"), None, "", 200
@@ -280,7 +282,8 @@ def _own_objection(contact: Contact, objection_id: int) -> None:
         raise NotFound(f"No objection {objection_id}.")
 
 
-def _form(*names: str) -> dict[str, str | None]:
+def form_fields(*names: str) -> dict[str, str | None]:
+    """The named form fields, stripped; an empty one is None."""
     return {name: (request.form.get(name) or "").strip() or None for name in names}
 
 

@@ -13,7 +13,7 @@ from flask_babel import gettext
 from registry.agreements import amendments, contacts
 from registry.agreements.amendment_schemas import AnswerSchema
 from registry.web.links import Contact
-from registry.web.respond import _act, _form, with_contact
+from registry.web.respond import act_for, form_fields, with_contact
 from registry.web.respond_page import controller_of
 from registry.web.respond_terms import read_amendment, read_contacts
 
@@ -44,7 +44,7 @@ def respond_contacts(contact: Contact, token: str) -> Response:
             )
         return message
 
-    return _act(contact, token, act, form="contacts")
+    return act_for(contact, token, act, form="contacts")
 
 
 @bp.post("/respond/<token>/amendments")
@@ -62,7 +62,7 @@ def respond_propose(contact: Contact, token: str) -> Response:
             id=amendment.id,
         )
 
-    return _act(contact, token, act, form="amend")
+    return act_for(contact, token, act, form="amend")
 
 
 @bp.post("/respond/<token>/amendments/<int:amendment_id>/accept")
@@ -80,7 +80,7 @@ def respond_accept_amendment(contact: Contact, token: str, amendment_id: int) ->
             "Amendment %(id)s is accepted; the new terms apply from now on.", id=amendment_id
         )
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)
 
 
 @bp.post("/respond/<token>/amendments/<int:amendment_id>/reject")
@@ -89,7 +89,7 @@ def respond_reject_amendment(contact: Contact, token: str, amendment_id: int) ->
     """Reject the processor's amendment; the terms stay as they are."""
 
     def act() -> str:
-        data = AnswerSchema().load(_form("reason"))
+        data = AnswerSchema().load(form_fields("reason"))
         amendments.reject_amendment(
             party=controller_of(contact),
             agreement_id=contact.agreement.id,
@@ -98,7 +98,7 @@ def respond_reject_amendment(contact: Contact, token: str, amendment_id: int) ->
         )
         return gettext("Amendment %(id)s is rejected; the terms stay as they are.", id=amendment_id)
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)
 
 
 @bp.post("/respond/<token>/amendments/<int:amendment_id>/withdraw")
@@ -107,7 +107,7 @@ def respond_withdraw_amendment(contact: Contact, token: str, amendment_id: int) 
     """Withdraw the controller's own amendment."""
 
     def act() -> str:
-        data = AnswerSchema().load(_form("reason"))
+        data = AnswerSchema().load(form_fields("reason"))
         amendments.withdraw_amendment(
             party=controller_of(contact),
             agreement_id=contact.agreement.id,
@@ -116,4 +116,4 @@ def respond_withdraw_amendment(contact: Contact, token: str, amendment_id: int) 
         )
         return gettext("Amendment %(id)s is withdrawn.", id=amendment_id)
 
-    return _act(contact, token, act)
+    return act_for(contact, token, act)

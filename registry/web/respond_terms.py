@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext
 from marshmallow import ValidationError, validate
 from sqlalchemy import select
@@ -16,7 +16,8 @@ from sqlalchemy import select
 from registry.agreements.amendment_schemas import AmendmentInSchema, TermsSchema
 from registry.agreements.models import AMENDABLE_TERMS, Agreement, Amendment, AmendmentState
 from registry.agreements.schemas import notify_emails_field
-from registry.agreements.term_notices import TERMS, _term_value
+from registry.agreements.service import period_problem
+from registry.agreements.term_notices import TERMS, term_value
 from registry.extensions import db
 from registry.web.formatting import local_time
 from registry.web.links import Contact
@@ -34,7 +35,7 @@ def agreement_context(contact: Contact) -> dict[str, Any]:
                 "name": term,
                 "label": str(TERMS[term]),
                 "value": getattr(agreement, term),
-                "shown": _term_value(term, getattr(agreement, term)),
+                "shown": term_value(term, getattr(agreement, term)),
                 **_range_of(term),
             }
             for term in AMENDABLE_TERMS
@@ -62,8 +63,8 @@ def _open_amendment(agreement: Agreement) -> dict[str, Any] | None:
         "rows": [
             {
                 "label": str(TERMS[term]),
-                "before": _term_value(term, getattr(agreement, term)),
-                "after": _term_value(term, value),
+                "before": term_value(term, getattr(agreement, term)),
+                "after": term_value(term, value),
             }
             for term, value in amendment.changes.items()
         ],
@@ -153,15 +154,17 @@ def _terms_of(agreement: Agreement) -> dict[str, Any]:
 
 
 def _check_periods(terms: dict[str, Any], errors: dict[str, list[str]]) -> None:
-    """The floors and the order of the periods, as an agreement is recorded with them."""
-    config = current_app.config
-    for term, floor in (
-        ("notice_days", int(config["MIN_NOTICE_DAYS"])),
-        ("objection_days", int(config["MIN_OBJECTION_DAYS"])),
-    ):
-        if terms[term] < floor:
-            errors[term] = [gettext("At least %(floor)s days (the minimum).", floor=floor)]
-    if not errors and terms["objection_days"] > terms["notice_days"]:
-        errors["objection_days"] = [
+    """The rule an agreement is recorded with (agreements.service.period_problem), said in
+    the agreement's language next to the field."""
+    problem = period_problem(
+        notice_days=terms["notice_days"], objection_days=terms["objection_days"]
+    )
+    if problem is None:
+        return
+    field, floor = problem
+    if floor is not None:
+        errors[field] = [gettext("At least %(floor)s days (the minimum).", floor=floor)]
+    else:
+        errors[field] = [
             gettext("No longer than the notice period: an objection must be possible first.")
         ]
